@@ -1,0 +1,1 @@
+"""Juwei's logic, by area of work: plain Python over db/, testable without Streamlit (except ui.py)."""

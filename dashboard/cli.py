@@ -1,0 +1,82 @@
+"""The command line: `python -m dashboard brief --date 2022-05-29 --format json|text [--out FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.orm import Session
+
+from dashboard import config, reports
+from db import make_engine, upgrade
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(
+    name: str,
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    def deco(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = fn
+        return fn
+
+    return deco
+
+
+def _engine(args: argparse.Namespace):  # noqa: ANN202 - an Engine
+    engine = make_engine(getattr(args, "database_url", None))
+    upgrade(engine)
+    return engine
+
+
+def _write_out(data: str | bytes, out: str | None) -> None:
+    if out:
+        mode = "wb" if isinstance(data, bytes) else "w"
+        with open(out, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as fh:
+            fh.write(data)
+    elif isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+    else:
+        print(data)
+
+
+FORMATS: dict[str, Callable[[Session, dt.date], str | bytes]] = {
+    "json": reports.brief_json,
+    "text": reports.brief_text,
+}
+
+
+@command("brief")
+def brief(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    with Session(engine) as s:
+        if config.committee(s) is None:
+            print(
+                "数据库为空 / the database is empty: run `python -m seed` or set up the committee",
+                file=sys.stderr,
+            )
+            return 2
+        day = dt.date.fromisoformat(args.date) if args.date else config.today(s)
+        _write_out(FORMATS[args.format](s, day), args.out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description="Juwei command line")
+    parser.add_argument("--database-url", help="default: DATABASE_URL or data/juwei.db")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("brief", help="the daily brief")
+    p.add_argument("--date", help="YYYY-MM-DD (default: today, or the demo's last day)")
+    p.add_argument("--format", choices=sorted(FORMATS), default="text")
+    p.add_argument("--out", help="write to this file instead of standard output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "brief" and args.format not in FORMATS:
+        parser.error(f"unknown format {args.format}")
+    return COMMANDS[args.command](args)

@@ -1,0 +1,77 @@
+"""Masking of personal data: names 张*明, phones 138****1234, ID numbers 310***********1234.
+
+Lists that carry personal data name their columns by convention: `name` or `*_name` for people,
+`phone`, `id_number`, and `grid_id` for the row's grid (used to decide a grid leader's rights).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.roles import CurrentUser, sees_contact_details, sees_personal
+
+NAME_COLUMNS = ("name", "resident_name", "head_name", "contact_name", "case_name", "person_name")
+PHONE_COLUMNS = ("phone",)
+ID_COLUMNS = ("id_number",)
+PERSONAL_COLUMNS = NAME_COLUMNS + PHONE_COLUMNS + ID_COLUMNS
+
+
+def mask_name(name: str | None) -> str:
+    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明."""
+    if not name:
+        return ""
+    name = str(name)
+    if len(name) == 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_phone(phone: str | None) -> str:
+    """13812341234 → 138****1234."""
+    if not phone:
+        return ""
+    phone = str(phone)
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_id(id_number: str | None) -> str:
+    """310112195001011234 → 310***********1234."""
+    if not id_number:
+        return ""
+    s = str(id_number)
+    if len(s) < 8:
+        return "*" * len(s)
+    return s[:3] + "*" * (len(s) - 7) + s[-4:]
+
+
+def mask(df: pd.DataFrame, user: CurrentUser, *, meeting: bool = False) -> pd.DataFrame:
+    """A copy of df with each personal field masked unless this user may see it on that row's grid.
+
+    In meeting mode personal columns are dropped altogether.
+    """
+    out = df.copy()
+    present = [c for c in PERSONAL_COLUMNS if c in out.columns]
+    if not present:
+        return out
+    if meeting or user.role == "meeting":
+        return out.drop(columns=present)
+    grids = out["grid_id"] if "grid_id" in out.columns else pd.Series([None] * len(out), index=out.index)
+    full_name = grids.map(lambda g: sees_personal(user, None if pd.isna(g) else int(g)))
+    full_contact = grids.map(lambda g: sees_contact_details(user, None if pd.isna(g) else int(g)))
+    for col in present:
+        if col in NAME_COLUMNS:
+            out[col] = [v if ok else mask_name(v) for v, ok in zip(out[col], full_name, strict=True)]
+        elif col in PHONE_COLUMNS:
+            out[col] = [v if ok else mask_phone(v) for v, ok in zip(out[col], full_contact, strict=True)]
+        else:
+            out[col] = [v if ok else mask_id(v) for v, ok in zip(out[col], full_contact, strict=True)]
+    return out
+
+
+def personal_columns(df: pd.DataFrame) -> list[str]:
+    """The personal-data columns present in df."""
+    return [c for c in PERSONAL_COLUMNS if c in df.columns]

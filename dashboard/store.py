@@ -1,0 +1,65 @@
+"""Transactions for the write functions: one transaction per user action, retried when busy.
+
+    with transaction(engine) as s:
+        supplies.record_delivery(s, user, ...)
+
+`run_write(engine, fn, ...)` does the same with a retry on lock contention (SQLite "database is
+locked", PostgreSQL serialization failures and deadlocks) so a busy database never reaches a user
+as a traceback; a concurrent edit of a versioned row becomes StaleEdit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from dashboard.errors import JuweiError, StaleEdit
+
+T = TypeVar("T")
+RETRIES = 6
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on any error."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    code = getattr(exc.orig, "sqlstate", None)
+    return "database is locked" in text or "database table is locked" in text or code in ("40001", "40P01")
+
+
+def run_write(engine: Engine, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Run fn(session, *args, **kwargs) in one transaction, retrying briefly when the database is busy."""
+    delay = 0.05
+    for attempt in range(RETRIES):
+        try:
+            with transaction(engine) as session:
+                return fn(session, *args, **kwargs)
+        except StaleDataError as exc:
+            raise StaleEdit("common.stale") from exc
+        except IntegrityError:
+            raise
+        except OperationalError as exc:
+            if not _is_busy(exc) or attempt == RETRIES - 1:
+                if _is_busy(exc):
+                    raise JuweiError("common.busy") from exc
+                raise
+        except DBAPIError as exc:
+            if not _is_busy(exc) or attempt == RETRIES - 1:
+                if _is_busy(exc):
+                    raise JuweiError("common.busy") from exc
+                raise
+        time.sleep(delay)
+        delay *= 2
+    raise JuweiError("common.busy")  # pragma: no cover - the loop always returns or raises

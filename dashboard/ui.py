@@ -1,0 +1,283 @@
+"""The few shared Streamlit helpers: cached engine, session state, sidebar, KPI row, masked table,
+the write wrapper that turns refusals into messages. The only module of dashboard/ importing streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dashboard import auth, config, privacy
+from dashboard.errors import JuweiError
+from dashboard.i18n import current_language, set_language, t
+from dashboard.roles import CurrentUser
+from dashboard.store import run_write
+from db import make_engine, upgrade
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False)
+def engine() -> Engine:
+    """The app's one engine (migrated on first use)."""
+    eng = make_engine()
+    upgrade(eng)
+    return eng
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    """A session for reads (no writes happen through it)."""
+    with Session(engine()) as s:
+        yield s
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=500)
+def _cached_call(module: str, name: str, args_json: str) -> Any:
+    fn = getattr(importlib.import_module(module), name)
+    args, kwargs = json.loads(args_json, object_hook=_revive)
+    with Session(engine()) as s:
+        return fn(s, *args, **kwargs)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return {"__date__": value.isoformat()}
+    raise TypeError(type(value))
+
+
+def _revive(obj: dict[str, Any]) -> Any:
+    if "__date__" in obj:
+        return dt.date.fromisoformat(obj["__date__"])
+    return obj
+
+
+def cached(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """fn(session, *args, **kwargs) through a cache shared by all users and cleared on every write.
+
+    Use for reads whose result does not depend on who asks (mask per user after the call).
+    """
+    key = json.dumps([list(args), kwargs], default=_encode, sort_keys=True)
+    return _cached_call(fn.__module__, fn.__name__, key)
+
+
+def clear_caches() -> None:
+    """Forget every cached read (after a write)."""
+    st.cache_data.clear()
+
+
+def write(fn: Callable[..., T], *args: Any, success: str | None = None, **kwargs: Any) -> T | None:
+    """Run a write function in one transaction; show its refusal as a message. Returns None on refusal."""
+    try:
+        result = run_write(engine(), fn, *args, **kwargs)
+    except JuweiError as exc:
+        st.error(exc.message())
+        return None
+    except IntegrityError:
+        st.error(t("common.conflict"))
+        return None
+    clear_caches()
+    if success:
+        st.toast(success, icon="✅")
+    return result
+
+
+# --- who and when ---------------------------------------------------------------------------
+
+
+def current_user() -> CurrentUser | None:
+    """The signed-in user of this browser session."""
+    return st.session_state.get("user")
+
+
+def require_user() -> CurrentUser:
+    """The signed-in user; stops the page when there is none (pages are only listed for users)."""
+    user = current_user()
+    if user is None:
+        st.warning(t("auth.login_required"))
+        st.stop()
+    return user
+
+
+def restore_login() -> CurrentUser | None:
+    """After a refresh: take the login back from the HttpOnly cookie, if it is still valid."""
+    if "user" in st.session_state:
+        return st.session_state["user"]
+    token = st.context.cookies.get(auth.COOKIE_NAME) if hasattr(st, "context") else None
+    if token:
+        with read_session() as s:
+            found = auth.session_for_token(s, token)
+        if found:
+            st.session_state["user"], st.session_state["auth_session_id"] = found
+            return found[0]
+    return None
+
+
+def sign_in(user: CurrentUser) -> None:
+    """Remember the user in this browser session and ask the browser to bind the cookie."""
+    session_id, nonce = run_write(engine(), auth.start_session, user, hours=config.env().session_hours)
+    st.session_state["user"] = user
+    st.session_state["auth_session_id"] = session_id
+    st.session_state["bind_nonce"] = nonce
+
+
+def bind_cookie_if_pending() -> None:
+    """Send the one-time nonce to /auth/bind so the server sets the HttpOnly session cookie."""
+    nonce = st.session_state.pop("bind_nonce", None)
+    if not nonce:
+        return
+    payload = json.dumps({"nonce": nonce})
+    st.html(
+        "<script>fetch('/auth/bind',{method:'POST',credentials:'same-origin',"
+        f"headers:{{'Content-Type':'application/json'}},body:JSON.stringify({payload})}})"
+        ".then(r=>{document.body.dataset.juweiBound=r.ok?'1':'0'});</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def sign_out() -> None:
+    """Revoke this browser's session on the server and forget it here."""
+    run_write(engine(), auth.revoke_session, st.session_state.get("auth_session_id"))
+    for key in ("user", "auth_session_id", "bind_nonce"):
+        st.session_state.pop(key, None)
+    st.session_state["signed_out"] = True
+
+
+def clear_cookie_if_signed_out() -> None:
+    """After sign-out, delete the cookie in the browser too (the server already revoked it)."""
+    if st.session_state.pop("signed_out", False):
+        st.html(
+            "<script>fetch('/auth/logout',{method:'POST',credentials:'same-origin'});</script>",
+            unsafe_allow_javascript=True,
+        )
+
+
+def today() -> dt.date:
+    """The app's today (the demo's last day when the demo data is loaded)."""
+    return cached(config.today)
+
+
+def as_of() -> dt.date:
+    """The day every page replays (sidebar)."""
+    return st.session_state.get("as_of") or today()
+
+
+def lang() -> str:
+    return current_language()
+
+
+def meeting_mode(user: CurrentUser | None = None) -> bool:
+    """True when personal data must be hidden: forced for the meeting role, a toggle for others."""
+    user = user or current_user()
+    return bool(user and user.role == "meeting") or bool(st.session_state.get("meeting_mode"))
+
+
+def setup_language() -> None:
+    """Apply the chosen language to this run (default from JUWEI_LANG)."""
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = config.env().language
+    set_language(st.session_state["lang"])
+
+
+def sidebar(user: CurrentUser) -> None:
+    """As-of date, language, demo badge, meeting mode, who is signed in, sign out."""
+    day = today()
+    with st.sidebar:
+        if cached(config.is_demo):
+            st.badge(
+                t("app.demo_badge"), icon=":material/science:", color="orange", help=t("app.demo_badge_help")
+            )
+        st.date_input(
+            t("app.as_of"),
+            value=st.session_state.get("as_of", day),
+            max_value=day,
+            min_value=day - dt.timedelta(days=730),
+            key="as_of",
+            help=t("app.as_of_help"),
+        )
+        st.radio(
+            t("app.language"),
+            options=["zh", "en"],
+            format_func=lambda code: "中文" if code == "zh" else "English",
+            horizontal=True,
+            key="lang",
+        )
+        if user.role == "meeting":
+            st.caption(t("app.meeting_mode") + " ✓")
+        else:
+            st.toggle(t("app.meeting_mode"), key="meeting_mode", help=t("app.meeting_mode_help"))
+        st.caption(t("app.signed_in_as", name=user.label, role=t(f"code.role.{user.role}")))
+        if st.button(t("login.logout"), icon=":material/logout:", key="sidebar_logout"):
+            sign_out()
+            st.rerun()
+    if meeting_mode(user):
+        st.html(
+            "<style>html{font-size:20px}[data-testid=stMetricValue]{font-size:3rem}"
+            "[data-testid=stMarkdownContainer] p{font-size:1.2rem}</style>"
+        )
+
+
+# --- rendering helpers ----------------------------------------------------------------------
+
+
+def show_error(exc: JuweiError) -> None:
+    st.error(exc.message())
+
+
+def kpi_row(items: list[dict[str, Any]], columns: int | None = None) -> None:
+    """A row of st.metric tiles: each item has label, value, and optionally delta, help, delta_color."""
+    cols = st.columns(columns or max(1, len(items)))
+    for i, item in enumerate(items):
+        with cols[i % len(cols)]:
+            st.metric(
+                item["label"],
+                item["value"],
+                delta=item.get("delta"),
+                delta_color=item.get("delta_color", "normal"),
+                help=item.get("help"),
+                border=True,
+            )
+
+
+def masked_table(
+    df: pd.DataFrame, user: CurrentUser, *, rename: dict[str, str] | None = None, **kwargs: Any
+) -> None:
+    """st.dataframe of df with personal data masked for this user (dropped in meeting mode)."""
+    shown = privacy.mask(df, user, meeting=meeting_mode(user))
+    if rename:
+        shown = shown.rename(columns=rename)
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(shown, **kwargs)
+
+
+def empty(key: str, **params: Any) -> None:
+    """An explicit empty state: information, not an error."""
+    st.info(t(key, **params), icon=":material/check_circle:")
+
+
+def has_accounts() -> bool:
+    """False on an empty install (the first-admin screen shows instead of the login)."""
+    with read_session() as s:
+        return auth.has_users(s)
+
+
+def write_raw(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a write function in one transaction and let its refusal propagate (for custom handling).
+
+    A refusal still commits what the function recorded before raising only when the function
+    itself chose to (see auth.authenticate, which must count a failed attempt).
+    """
+    result = run_write(engine(), fn, *args, **kwargs)
+    clear_caches()
+    return result

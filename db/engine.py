@@ -1,0 +1,65 @@
+"""Engine and session factory: SQLite (a file, WAL) by default, PostgreSQL when DATABASE_URL says so."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'juwei.db'}"
+
+
+def database_url() -> str:
+    """The configured database: DATABASE_URL, else a SQLite file under data/."""
+    url = os.environ.get("DATABASE_URL", "").strip() or DEFAULT_URL
+    # Accept the plain postgres:// spelling that hosting providers hand out.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI objects are untyped
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str | None = None, **kwargs: object) -> Engine:
+    """Create an engine for url (default: database_url()) with the project's connection settings."""
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # Take the write lock at BEGIN so two writers queue on busy_timeout instead of
+        # failing with "database is locked" when a reader upgrades to a writer.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        _use_explicit_begin(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, **kwargs)
+
+
+def _use_explicit_begin(engine: Engine) -> None:
+    """Let SQLAlchemy own BEGIN on SQLite (pysqlite's implicit transactions are unreliable)."""
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection, _record) -> None:  # noqa: ANN001
+        dbapi_connection.isolation_level = None
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A sessionmaker whose objects stay readable after commit (pages render them afterwards)."""
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,37 @@
+"""Run Alembic migrations programmatically (make run, the tests and the CLI all come through here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect
+
+HERE = Path(__file__).resolve().parent
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config pointing at db/migrations and the given database URL."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database schema up to revision (default: the newest)."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when the database holds no committee yet (a fresh install)."""
+    from sqlalchemy import text
+
+    if "committee" not in inspect(engine).get_table_names():
+        return True
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM committee")).scalar_one() == 0

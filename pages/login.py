@@ -1,0 +1,29 @@
+"""Sign in. In demo mode the demo accounts are listed (never in production)."""
+
+import streamlit as st
+
+from dashboard import auth, config, ui
+from dashboard.i18n import t
+
+st.title(t("app.title"))
+st.subheader(t("login.title"))
+with st.form("login", enter_to_submit=True):
+    username = st.text_input(t("login.username"), max_chars=60, autocomplete="username")
+    password = st.text_input(
+        t("login.password"), type="password", max_chars=200, autocomplete="current-password"
+    )
+    submitted = st.form_submit_button(t("login.submit"), type="primary", width="stretch")
+
+if submitted:
+    outcome = ui.write_raw(auth.login_attempt, username, password)
+    if outcome.error is not None:
+        st.error(outcome.error.message())
+    else:
+        ui.sign_in(outcome.user)
+        st.rerun()
+
+with ui.read_session() as s:
+    demo = config.is_demo(s)
+if demo:
+    with st.expander(t("login.demo_accounts"), expanded=True):
+        st.markdown(t("login.demo_accounts_text"))

@@ -1,0 +1,209 @@
+"""Shared fixtures: an empty migrated database per test, the seeded Huamei database per session,
+on SQLite always and on PostgreSQL too when TEST_DATABASE_URL is set (tests show [sqlite]/[postgresql]).
+
+The seeded database is expensive (≈900k screening rows), so it is built once per code version and
+kept as a template: a SQLite file under .cache/ and a PostgreSQL template database. Tests never
+touch the user's own data/ database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from db import make_engine, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def code_hash() -> str:
+    """A hash of everything that shapes the seeded data: the schema, the migrations, the generator."""
+    h = hashlib.sha256()
+    for pattern in ("db/*.py", "db/migrations/versions/*.py", "seed/*.py", "dashboard/auth.py"):
+        for path in sorted(ROOT.glob(pattern)):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+# --- PostgreSQL helpers ---------------------------------------------------------------------
+
+
+def _pg_admin() -> Engine:
+    return create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def pg_create(name: str, template: str | None = None) -> str:
+    admin = _pg_admin()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+    return _pg_url(name)
+
+
+def pg_drop(name: str) -> None:
+    admin = _pg_admin()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _pg_seeded_template() -> str:
+    """The name of a seeded PostgreSQL template database for this code version (built once)."""
+    name = f"juwei_tpl_{code_hash()}"
+    admin = _pg_admin()
+    with admin.connect() as c:
+        # One builder at a time across parallel pytest processes.
+        c.execute(text("SELECT pg_advisory_lock(424242)"))
+        try:
+            exists = c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            if not exists:
+                building = name + "_build"
+                c.execute(text(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)'))
+                c.execute(text(f'CREATE DATABASE "{building}"'))
+                engine = make_engine(_pg_url(building))
+                _seed(engine)
+                engine.dispose()
+                c.execute(text(f'ALTER DATABASE "{building}" RENAME TO "{name}"'))
+        finally:
+            c.execute(text("SELECT pg_advisory_unlock(424242)"))
+    admin.dispose()
+    return name
+
+
+def _seed(engine: Engine) -> None:
+    import seed
+
+    upgrade(engine)
+    seed.generate(engine, scale=1, random_seed=2022)
+
+
+def _sqlite_seeded_template() -> Path:
+    """A seeded SQLite file for this code version, built once and reused across runs."""
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"seed-{code_hash()}.db"
+    if not path.exists():
+        for old in CACHE.glob("seed-*.db*"):
+            old.unlink(missing_ok=True)
+        building = CACHE / f"building-{uuid.uuid4().hex}.db"
+        engine = make_engine(f"sqlite:///{building}")
+        _seed(engine)
+        with engine.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        building.rename(path)
+    return path
+
+
+def copy_sqlite(template: Path, dest: Path) -> str:
+    shutil.copyfile(template, dest)
+    return f"sqlite:///{dest}"
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    """An empty, migrated database of its own for one test (small hand-made fixtures)."""
+    if backend == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+    else:
+        name = f"juwei_t_{uuid.uuid4().hex[:10]}"
+        eng = make_engine(pg_create(name), pool_size=12, max_overflow=4)
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        pg_drop(name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The Huamei demo database (scale 1), shared read-only by the session's tests."""
+    if request.param == "sqlite":
+        url = copy_sqlite(_sqlite_seeded_template(), tmp_path_factory.mktemp("seeded") / "huamei.db")
+        eng = make_engine(url)
+        yield eng
+        eng.dispose()
+    else:
+        name = f"juwei_s_{uuid.uuid4().hex[:10]}"
+        eng = make_engine(pg_create(name, template=_pg_seeded_template()))
+        yield eng
+        eng.dispose()
+        pg_drop(name)
+
+
+@pytest.fixture
+def seeded(seeded_engine: Engine) -> Iterator[Session]:
+    """A session on the seeded database whose writes are rolled back after the test."""
+    with seeded_engine.connect() as conn:
+        trans = conn.begin()
+        session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()
+            trans.rollback()
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_template() -> Path:
+    """The seeded SQLite template file (copy it before writing)."""
+    return _sqlite_seeded_template()
+
+
+@pytest.fixture
+def app_db(seeded_sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private copy of the seeded database that the Streamlit app (AppTest) will use."""
+    url = copy_sqlite(seeded_sqlite_template, tmp_path / "app.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    _clear_streamlit_caches()
+    yield url
+    _clear_streamlit_caches()
+
+
+@pytest.fixture
+def empty_app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An empty, migrated database for the app (a new committee's first start)."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    upgrade(make_engine(url))
+    monkeypatch.setenv("DATABASE_URL", url)
+    _clear_streamlit_caches()
+    yield url
+    _clear_streamlit_caches()
+
+
+def _clear_streamlit_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"juwei databases under test: {', '.join(BACKENDS)}" + ("" if PG_URL else " (set TEST_DATABASE_URL for PostgreSQL)")]
