@@ -63,10 +63,18 @@ def brief(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("migrate")
+def migrate(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    print(f"database ready: {engine.url.render_as_string(hide_password=True)}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="Juwei command line")
     parser.add_argument("--database-url", help="default: DATABASE_URL or data/juwei.db")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the database schema")
     p = sub.add_parser("brief", help="the daily brief")
     p.add_argument("--date", help="YYYY-MM-DD (default: today, or the demo's last day)")
     p.add_argument("--format", choices=sorted(FORMATS), default="text")
