@@ -17,8 +17,14 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 ## make run: install, migrate, load the Huamei demo data if the database is empty, start the app
+## (DEMO=0: migrate only; an empty database then opens on the "create the first admin" screen)
+DEMO ?= 1
 run: install
+ifeq ($(DEMO),0)
+	$(BIN)/python -m dashboard migrate
+else
 	$(BIN)/python -m seed --if-empty
+endif
 	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
 
 ## make test: install, then ruff and the whole suite

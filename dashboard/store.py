@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from dashboard.errors import JuweiError, StaleEdit
+from db import writer
 
 T = TypeVar("T")
 RETRIES = 6
@@ -29,8 +30,14 @@ RETRIES = 6
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on any error."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def check_version(obj: object, expected: int | None) -> None:
+    """Refuse the edit when the row changed since the user loaded it (they saw version `expected`)."""
+    if expected is not None and getattr(obj, "version", None) != expected:
+        raise StaleEdit("common.stale")
 
 
 def _is_busy(exc: DBAPIError) -> bool:

@@ -41,15 +41,29 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Take the write lock at BEGIN so two writers queue on busy_timeout instead of
-        # failing with "database is locked" when a reader upgrades to a writer.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         _use_explicit_begin(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+WRITE_OPTION = "juwei_write"
+
+
+def _sqlite_begin(conn) -> None:  # noqa: ANN001 - a Connection
+    # A write transaction takes the write lock at BEGIN (IMMEDIATE) so two writers queue on
+    # busy_timeout instead of failing with "database is locked" when a reader upgrades to a
+    # writer; reads stay deferred so they never block anyone (WAL).
+    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine to open write transactions with (on SQLite: BEGIN IMMEDIATE)."""
+    return engine.execution_options(**{WRITE_OPTION: True})
 
 
 def _use_explicit_begin(engine: Engine) -> None:
