@@ -11,6 +11,7 @@ import datetime as dt
 from functools import cache
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -26,29 +27,55 @@ def _engine() -> Engine:
     return make_engine()
 
 
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
 def _same_origin(request: Request) -> bool:
-    """Refuse cross-site posts: the Origin (when sent) must name this host."""
+    """Refuse cross-site posts: the browser's Origin must name this host (or the proxy's public host),
+    and Fetch Metadata, when sent, must say same-origin. Browsers send Origin on every POST."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
     origin = request.headers.get("origin")
-    if not origin:
-        return True
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1].rstrip("/") == host
+    if origin is None:
+        # Only non-browser clients omit Origin on a POST; they can't ride a user's cookie anyway.
+        return site is None
+    if "://" not in origin:
+        return False  # "null" (sandboxed frames, file: pages) and anything malformed
+    origin_host = origin.split("://", 1)[1].rstrip("/").lower()
+    hosts = {request.headers.get("host", "").lower()}
+    hosts.update(
+        h.strip().lower() for h in request.headers.get("x-forwarded-host", "").split(",") if h.strip()
+    )
+    return origin_host in hosts
+
+
+def _secure(request: Request) -> bool:
+    """Mark the cookie Secure when configured or when the request came over HTTPS."""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return env().cookie_secure or request.url.scheme == "https" or forwarded == "https"
 
 
 async def bind(request: Request) -> Response:
     if not _same_origin(request):
-        return JSONResponse({"ok": False}, status_code=403)
+        return JSONResponse({"ok": False}, status_code=403, headers=NO_STORE)
+    # A JSON body can't be sent cross-site without a CORS preflight (which we never grant),
+    # unlike a form post: a second guard beside the Origin check.
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return JSONResponse({"ok": False}, status_code=415, headers=NO_STORE)
     try:
         body = await request.json()
-        nonce = str(body.get("nonce", ""))[:200]
     except ValueError:
-        return JSONResponse({"ok": False}, status_code=400)
+        return JSONResponse({"ok": False}, status_code=400, headers=NO_STORE)
+    nonce = body.get("nonce") if isinstance(body, dict) else None
+    if not isinstance(nonce, str) or not nonce or len(nonce) > 200:
+        return JSONResponse({"ok": False}, status_code=400, headers=NO_STORE)
     with transaction(_engine()) as s:
         bound = auth.bind_session(s, nonce)
     if bound is None:
-        return JSONResponse({"ok": False}, status_code=400)
+        return JSONResponse({"ok": False}, status_code=400, headers=NO_STORE)
     token, expires_at = bound
-    response = JSONResponse({"ok": True})
+    response = JSONResponse({"ok": True}, headers=NO_STORE)
     max_age = max(60, int((expires_at - dt.datetime.now()).total_seconds()))
     response.set_cookie(
         auth.COOKIE_NAME,
@@ -57,27 +84,31 @@ async def bind(request: Request) -> Response:
         path="/",
         httponly=True,
         samesite="strict",
-        secure=env().cookie_secure,
+        secure=_secure(request),
     )
     return response
 
 
 async def logout(request: Request) -> Response:
     if not _same_origin(request):
-        return JSONResponse({"ok": False}, status_code=403)
+        return JSONResponse({"ok": False}, status_code=403, headers=NO_STORE)
     token = request.cookies.get(auth.COOKIE_NAME)
     if token:
         with transaction(_engine()) as s:
             auth.revoke_token(s, token)
-    response = JSONResponse({"ok": True})
-    response.delete_cookie(auth.COOKIE_NAME, path="/")
+    response = JSONResponse({"ok": True}, headers=NO_STORE)
+    response.delete_cookie(
+        auth.COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=_secure(request)
+    )
     return response
 
 
 async def whoami(request: Request) -> Response:
-    with transaction(_engine()) as s:
+    with Session(_engine()) as s:
         user = auth.user_for_token(s, request.cookies.get(auth.COOKIE_NAME))
-    return JSONResponse({"user": user.username if user else None, "role": user.role if user else None})
+    return JSONResponse(
+        {"user": user.username if user else None, "role": user.role if user else None}, headers=NO_STORE
+    )
 
 
 def routes() -> list[BaseRoute]:

@@ -5,7 +5,6 @@ import streamlit as st
 from dashboard import auth, ui
 from dashboard.errors import JuweiError
 from dashboard.i18n import t
-from dashboard.roles import SYSTEM
 
 st.title(t("app.title"))
 st.subheader(t("login.first_admin_title"))
@@ -22,9 +21,7 @@ if submitted:
         st.error(t("login.password_mismatch"))
     else:
         try:
-            user = ui.write_raw(
-                auth.create_user, SYSTEM, username, password, "admin", display_name=display_name
-            )
+            user = ui.write_raw(auth.create_first_admin, username, password, display_name=display_name)
         except JuweiError as exc:
             st.error(exc.message())
         else:
