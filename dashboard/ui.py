@@ -110,9 +110,20 @@ def require_user() -> CurrentUser:
 
 
 def restore_login() -> CurrentUser | None:
-    """After a refresh: take the login back from the HttpOnly cookie, if it is still valid."""
-    if "user" in st.session_state:
-        return st.session_state["user"]
+    """The signed-in user of this run, or None.
+
+    A login held in this browser session is checked against its server-side session on every run,
+    so a sign-out elsewhere, a password change, an expired session or a disabled account ends an
+    open tab too (and a changed role or grid applies at once). After a refresh, the login is taken
+    back from the HttpOnly cookie if that is still valid.
+    """
+    if "user" in st.session_state or "auth_session_id" in st.session_state:
+        with read_session() as s:
+            user = auth.session_user(s, st.session_state.get("auth_session_id"))
+        if user is not None:
+            st.session_state["user"] = user
+            return user
+        _forget_login()
     token = st.context.cookies.get(auth.COOKIE_NAME) if hasattr(st, "context") else None
     if token:
         with read_session() as s:
@@ -145,12 +156,19 @@ def bind_cookie_if_pending() -> None:
     )
 
 
-def sign_out() -> None:
-    """Revoke this browser's session on the server and forget it here."""
-    run_write(engine(), auth.revoke_session, st.session_state.get("auth_session_id"))
-    for key in ("user", "auth_session_id", "bind_nonce"):
-        st.session_state.pop(key, None)
+def _forget_login() -> None:
+    """Drop everything this browser session held for its user (widgets, page state, the login),
+    so nothing of theirs is left for whoever signs in next in the same tab; keep the language."""
+    for key in list(st.session_state.keys()):
+        if key != "lang":
+            del st.session_state[key]
     st.session_state["signed_out"] = True
+
+
+def sign_out() -> None:
+    """Revoke this browser's session on the server and forget it here (the cookie is deleted next run)."""
+    run_write(engine(), auth.revoke_session, st.session_state.get("auth_session_id"))
+    _forget_login()
 
 
 def clear_cookie_if_signed_out() -> None:

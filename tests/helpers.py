@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
+from dashboard.store import run_write
 from db import make_engine
 from db.models import User
 
@@ -25,7 +26,11 @@ def open_app(username: str | None = "shuji", lang: str = "zh", page: str | None 
         with Session(engine) as s:
             row = s.scalar(select(User).where(User.username == username))
             assert row is not None, f"no user {username}"
-            at.session_state["user"] = auth.to_current(s, row)
+            user = auth.to_current(s, row)
+        # A real server-side session, as a sign-in makes: the frame checks it on every run.
+        session_id, _nonce = run_write(engine, auth.start_session, user)
+        at.session_state["user"] = user
+        at.session_state["auth_session_id"] = session_id
         engine.dispose()
     at.run()
     if page:
