@@ -1,0 +1,780 @@
+"""Daily services: the next hospital run and its requests, courier backlog arithmetic, the day's
+disinfection targets, guard coverage gaps, scoped writes, and the services page in both languages.
+
+Exact answers come from a small hand-made world (two grids, three buildings, three entrances) built
+around Friday 2022-05-20; figures from the Huamei seed where it is loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from dashboard import courier, disinfection, entrances, medicine, people, services
+from dashboard.errors import PermissionDenied, StaleEdit, ValidationError
+from dashboard.roles import CurrentUser
+from dashboard.store import run_write
+from db import make_engine, upgrade
+from db.models import (
+    AuditLog,
+    Building,
+    Case,
+    Committee,
+    Compound,
+    Contact,
+    CourierCount,
+    DisinfectionRecord,
+    DisinfectionRoute,
+    DutyShift,
+    Entrance,
+    EntranceChange,
+    Grid,
+    HospitalRun,
+    Household,
+    MedicineRequest,
+    Person,
+    Resident,
+    RoundSite,
+    SamplingSite,
+    ScreeningRound,
+    Setting,
+    Team,
+    User,
+)
+from tests.helpers import open_app, texts
+
+D = dt.date(2022, 5, 20)  # a Friday: a hospital-run day (rule "1,4" = Tuesday, Friday)
+TODAY = dt.date(2022, 5, 21)
+NOW = dt.datetime(2022, 5, 21, 20, 0)
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time()) + dt.timedelta(hours=hour, minutes=minute)
+
+
+@dataclass
+class World:
+    """Ids of the hand-made world, and the users acting in it."""
+
+    ids: dict[str, int]
+    users: dict[str, CurrentUser]
+
+
+def build_world(session: Session) -> World:
+    """Two grids, three buildings, eight residents, five teams, three entrances (two open), a case."""
+    ids: dict[str, int] = {}
+
+    def add(key: str, obj: object) -> object:
+        session.add(obj)
+        session.flush()
+        ids[key] = obj.id  # type: ignore[attr-defined]
+        return obj
+
+    session.add(Committee(name="Test committee", is_demo=True, demo_today=TODAY))
+    session.add(Setting(key="hospital_run_weekdays", value="1,4"))
+    add("ca", Compound(name="Compound A", kind="public_housing"))
+    add("cb", Compound(name="Compound B", kind="homestead"))
+    add("g1", Grid(number=1, name="Grid 1"))
+    add("g2", Grid(number=2, name="Grid 2"))
+    add("b1", Building(compound_id=ids["ca"], grid_id=ids["g1"], name="B1"))
+    add("b2", Building(compound_id=ids["ca"], grid_id=ids["g1"], name="B2"))
+    add("b3", Building(compound_id=ids["cb"], grid_id=ids["g2"], name="B3"))
+    add("h1", Household(building_id=ids["b1"], door="1", room="101", size=3))
+    add("h2", Household(building_id=ids["b2"], door="1", room="201", size=1))
+    add("h3", Household(building_id=ids["b3"], door="1", room="301", size=4))
+    residents = {
+        "r1": ("h1", "Zhang One", 1940, True, "hypertension"),
+        "r2": ("h2", "Li Two", 1990, False, ""),
+        "r3": ("h3", "Wang Three", 1950, False, ""),
+        "r4": ("h3", "Wang Four", 2000, True, "asthma"),
+        "r5": ("h1", "Zhang Five", 1955, False, ""),
+        "r6": ("h2", "Li Six", 1970, True, "diabetes"),
+        "r7": ("h3", "Wang Seven", 1962, False, ""),
+        "r8": ("h3", "Wang Eight", 1963, False, ""),
+    }
+    for key, (hh, name, born, chronic, condition) in residents.items():
+        add(
+            key,
+            Resident(
+                household_id=ids[hh], name=name, sex="F", birth_year=born, phone="13800000000",
+                is_chronic=chronic, chronic_condition=condition,
+            ),
+        )  # fmt: skip
+    for key, name, kind in (
+        ("t_a", "Squad A", "transport"),
+        ("t_b", "Squad B", "transport"),
+        ("t_dis", "Disinfection team", "disinfection"),
+        ("t_med", "Medicine group", "medicine"),
+        ("t_guard", "Guards", "guard"),
+    ):
+        add(key, Team(name=name, kind=kind))
+    for key, name, kind, team, extra in (
+        ("p_driver", "Driver Chen", "cadre", "t_med", {"cadre_level": "city"}),
+        ("p_dis", "Disinfector Wu", "property", "t_dis", {}),
+        ("p_a", "Courier Sun", "volunteer", "t_a", {"volunteer_kind": "young"}),
+        ("p_b", "Courier Zhou", "volunteer", "t_b", {"volunteer_kind": "young"}),
+        ("g_1", "Guard Qian", "guard", "t_guard", {}),
+        ("g_2", "Guard Zhao", "guard", "t_guard", {}),
+        ("p_staff", "Staff Lin", "committee_staff", None, {"grid_id": None}),
+    ):
+        add(key, Person(name=name, kind=kind, phone="13911112222", team_id=ids.get(team), **extra))
+    session.get(Person, ids["p_staff"]).grid_id = ids["g1"]
+    for key, username, role, extra in (
+        ("u_shuji", "shuji", "secretary", {}),
+        ("u_grid1", "grid01", "grid_leader", {"grid_id": ids["g1"]}),
+        ("u_grid2", "grid02", "grid_leader", {"grid_id": ids["g2"]}),
+        ("u_task", "task", "task", {"team_id": ids["t_a"]}),
+        ("u_dis", "dis", "task", {"team_id": ids["t_dis"]}),
+        ("u_med", "med", "task", {"team_id": ids["t_med"]}),
+        ("u_guard", "guardlead", "task", {"team_id": ids["t_guard"]}),
+        ("u_viewer", "viewer", "viewer", {}),
+        ("u_meeting", "meeting", "meeting", {}),
+    ):
+        add(key, User(username=username, password_hash="x", role=role, **extra))
+    # Entrances: E1 and E2 open since 1 April, E3 closed since 1 April.
+    for key, name, is_open in (
+        ("e1", "East gate", True),
+        ("e2", "North gate", True),
+        ("e3", "West gate", False),
+    ):
+        add(key, Entrance(name=name, road="Road", is_open=is_open))
+        session.add(EntranceChange(entrance_id=ids[key], at=at(dt.date(2022, 4, 1), 0), is_open=is_open))
+    # Screening round on D at site S1; a case in B1 on 05-18 seals B1 until 05-25.
+    add("s1", SamplingSite(name="Site 1", grid_id=ids["g1"]))
+    add("s2", SamplingSite(name="Site 2", grid_id=ids["g2"]))
+    add("round", ScreeningRound(kind="pcr", number=40, date=D))
+    session.add(RoundSite(round_id=ids["round"], site_id=ids["s1"]))
+    add("route1", DisinfectionRoute(name="Gate to site", active=True))
+    add("route2", DisinfectionRoute(name="Old route", active=False))
+    add(
+        "case",
+        Case(
+            resident_id=ids["r1"], found_on=dt.date(2022, 5, 18), found_at=at(dt.date(2022, 5, 18), 9),
+            channel="antigen", severity="asymptomatic",
+        ),
+    )  # fmt: skip
+    # Close contacts: r3 (B3) under control 05-18..05-25; r6 (B2) released 05-19; r7 secondary.
+    for resident, kind, identified, released in (
+        ("r3", "close", dt.date(2022, 5, 18), dt.date(2022, 5, 25)),
+        ("r6", "close", dt.date(2022, 5, 10), dt.date(2022, 5, 19)),
+        ("r8", "secondary", dt.date(2022, 5, 18), None),
+    ):
+        session.add(
+            Contact(
+                case_id=ids["case"], resident_id=ids[resident], kind=kind, identified_on=identified,
+                released_on=released,
+            )
+        )  # fmt: skip
+    session.flush()
+    users = {
+        key[2:]: CurrentUser(
+            id=ids[key],
+            username=row.username,
+            role=row.role,
+            grid_id=row.grid_id,
+            grid_number={ids["g1"]: 1, ids["g2"]: 2}.get(row.grid_id),
+            team_id=row.team_id,
+        )
+        for key in ids
+        if key.startswith("u_")
+        for row in [session.get(User, ids[key])]
+    }
+    return World(ids, users)
+
+
+def add_medicine(session: Session, w: World) -> None:
+    """Two runs (05-20 done at 15:00, 05-24 planned) and five requests around them."""
+    i = w.ids
+    run20 = HospitalRun(date=D, hospitals="Zhongshan", driver_id=i["p_driver"], done_at=at(D, 15))
+    run24 = HospitalRun(date=dt.date(2022, 5, 24), hospitals="Ruijin")
+    session.add_all([run20, run24])
+    session.flush()
+    i["run20"], i["run24"] = run20.id, run24.id
+    rows = {
+        "q1": MedicineRequest(
+            resident_id=i["r1"], medicines="amlodipine x2", hospital="Zhongshan", urgency="urgent",
+            status="bought", requested_at=at(dt.date(2022, 5, 18), 9), run_id=run20.id, bought_at=at(D, 15),
+        ),
+        "q2": MedicineRequest(
+            resident_id=i["r3"], medicines="aspirin", hospital="Ruijin", urgency="normal",
+            status="requested", requested_at=at(dt.date(2022, 5, 19), 10),
+        ),
+        "q3": MedicineRequest(
+            resident_id=i["r2"], medicines="insulin", hospital="Zhongshan", urgency="normal",
+            status="delivered", requested_at=at(dt.date(2022, 5, 19), 8), run_id=run20.id,
+            bought_at=at(D, 15), delivered_at=at(D, 18),
+        ),
+        "q4": MedicineRequest(
+            resident_id=i["r4"], medicines="salbutamol", hospital="Ruijin", urgency="urgent",
+            status="in_run", requested_at=at(dt.date(2022, 5, 19), 20), run_id=run24.id,
+        ),
+        "q5": MedicineRequest(
+            resident_id=i["r1"], medicines="cancelled one", status="cancelled",
+            requested_at=at(dt.date(2022, 5, 19), 7),
+        ),
+        "q6": MedicineRequest(
+            resident_id=i["r6"], medicines="metformin", status="delivered",
+            requested_at=at(dt.date(2022, 4, 30), 7), bought_at=at(dt.date(2022, 5, 3), 7),
+            delivered_at=at(dt.date(2022, 5, 3), 9),
+        ),
+    }  # fmt: skip
+    for key, row in rows.items():
+        session.add(row)
+        session.flush()
+        i[key] = row.id
+
+
+def add_guard_shifts(session: Session, w: World) -> None:
+    """E1 covered all day on D; E2 uncovered 02:00–06:00 on D (as in the seed); E3 closed, no guard."""
+    i = w.ids
+    plan = [
+        ("e1", "g_1", at(D, 0), at(D, 8)),
+        ("e1", "g_2", at(D, 8), at(D, 16)),
+        ("e1", "g_1", at(D, 16), at(D, 24)),
+        ("e2", "g_2", at(D, -4), at(D, 2)),
+        ("e2", "g_1", at(D, 6), at(D, 14)),
+        ("e2", "g_2", at(D, 13), at(D, 24)),
+    ]
+    for entrance, guard, start, end in plan:
+        session.add(
+            DutyShift(
+                person_id=i[guard],
+                team_id=i["t_guard"],
+                entrance_id=i[entrance],
+                starts_at=start,
+                ends_at=end,
+            )
+        )
+    session.flush()
+
+
+@pytest.fixture
+def world(engine: Engine) -> Iterator[tuple[Engine, World]]:
+    with Session(engine) as s, s.begin():
+        w = build_world(s)
+        add_medicine(s, w)
+        add_guard_shifts(s, w)
+    yield engine, w
+
+
+def _count(engine: Engine, model: type) -> int:
+    with Session(engine) as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+# --- medicine ---------------------------------------------------------------------------------
+
+
+def test_next_run_date_follows_the_run_weekdays_and_skips_a_run_already_back(world) -> None:
+    engine, _ = world
+    with Session(engine) as s:
+        assert medicine.run_weekdays(s) == (1, 4)
+        assert medicine.next_run_date(s, dt.date(2022, 5, 18)) == D  # Wednesday → Friday
+        assert medicine.next_run_date(s, dt.date(2022, 5, 19)) == D
+        # On the run day the run is back by the evening: the next one is Tuesday 05-24.
+        assert medicine.next_run_date(s, D) == dt.date(2022, 5, 24)
+        assert medicine.next_run_date(s, dt.date(2022, 5, 21)) == dt.date(2022, 5, 24)
+        assert medicine.next_run_date(s, dt.date(2022, 5, 25)) == dt.date(2022, 5, 27)
+
+
+def test_next_run_groups_the_outstanding_requests(world) -> None:
+    engine, w = world
+    i = w.ids
+    with Session(engine) as s:
+        before = medicine.next_run(s, dt.date(2022, 5, 19))
+        assert before.date == D and before.driver == "Driver Chen" and before.hospitals == "Zhongshan"
+        # q1 and q3 were bought on the 20th, so on the 19th they were still coming; q4 is on the 24th's
+        # run; q5 is cancelled.
+        assert sorted(before.requests["request_id"]) == sorted([i["q1"], i["q2"], i["q3"]])
+        assert list(before.later["request_id"]) == [i["q4"]]
+        assert dict(zip(before.by_hospital["hospital"], before.by_hospital["requests"], strict=True)) == {
+            "Zhongshan": 2,
+            "Ruijin": 1,
+        }
+        assert before.urgent == 1 and before.overdue == 1  # q1: urgent since 05-18 09:00
+        status = dict(zip(before.requests["request_id"], before.requests["status_on"], strict=True))
+        assert status[i["q1"]] == "in_run" and status[i["q2"]] == "requested"
+
+        after = medicine.next_run(s, D)
+        assert after.date == dt.date(2022, 5, 24) and after.run_id == i["run24"]
+        assert sorted(after.requests["request_id"]) == sorted([i["q2"], i["q4"]])
+        assert after.later.empty
+        assert after.overdue == 1  # q4: urgent since 05-19 20:00, more than 24 h at the end of the 20th
+
+
+def test_residents_to_check_are_elderly_or_chronic_without_a_recent_request(world) -> None:
+    engine, w = world
+    i = w.ids
+    with Session(engine) as s:
+        df = medicine.residents_needing_check(s, D)
+        # r5 (67, no request), r6 (chronic, last request 04-30), r7 (turns 60 in 2022); r8 is 59.
+        assert sorted(df["resident_id"]) == sorted([i["r5"], i["r6"], i["r7"]])
+        assert df.loc[df["resident_id"] == i["r7"], "age"].item() == 60
+        assert list(df["resident_id"])[0] == i["r6"]  # the chronically ill come first
+        grid2 = medicine.residents_needing_check(s, D, grid_id=i["g2"])
+        assert list(grid2["resident_id"]) == [i["r7"]]
+
+
+def test_medicine_request_and_its_steps(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    row = run_write(
+        engine, medicine.do_request_medicine, u["grid1"], i["r5"], "nifedipine", urgency="urgent", now=NOW
+    )
+    assert row.status == "requested" and row.requested_at == NOW
+    with Session(engine) as s:
+        assert medicine.next_run(s, TODAY).requests["request_id"].tolist().count(row.id) == 1
+    n = run_write(engine, medicine.do_collect_into_run, u["shuji"], dt.date(2022, 5, 24), now=NOW)
+    assert n == 2  # q2 and the new one
+    with Session(engine) as s:
+        got = s.get(MedicineRequest, row.id)
+        assert got.status == "in_run" and got.run_id == i["run24"]
+        version = got.version
+    bought = run_write(
+        engine, medicine.do_advance_medicine, u["grid1"], row.id, "bought", version=version, at=NOW, now=NOW
+    )
+    with pytest.raises(StaleEdit):
+        run_write(
+            engine, medicine.do_advance_medicine, u["grid1"], row.id, "delivered", version=version, now=NOW
+        )
+    with pytest.raises(ValidationError) as bad:
+        run_write(
+            engine,
+            medicine.do_advance_medicine,
+            u["grid1"],
+            row.id,
+            "in_run",
+            version=bought.version,
+            now=NOW,
+        )
+    assert bad.value.key == "services.med.bad_step"
+    done = run_write(
+        engine, medicine.do_advance_medicine, u["grid1"], row.id, "delivered", version=bought.version, now=NOW
+    )
+    assert done.status == "delivered" and done.delivered_at == NOW
+    with Session(engine) as s:
+        actions = s.scalars(select(AuditLog.action).where(AuditLog.table_name == "medicine_request")).all()
+        assert actions == [
+            "services.medicine.request",
+            "services.medicine.bought",
+            "services.medicine.delivered",
+        ]
+
+
+def test_completing_a_run_buys_its_requests(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    run_write(engine, medicine.do_collect_into_run, u["shuji"], dt.date(2022, 5, 24), now=NOW)
+    with pytest.raises(ValidationError):  # 05-24 is after NOW: the run cannot be back yet
+        run_write(engine, medicine.do_complete_run, u["shuji"], i["run24"], now=NOW)
+    later = dt.datetime(2022, 5, 24, 16, 0)
+    n = run_write(engine, medicine.do_complete_run, u["shuji"], i["run24"], at=later, now=later)
+    assert n == 2
+    with Session(engine) as s:
+        assert medicine.next_run_date(s, dt.date(2022, 5, 24)) == dt.date(2022, 5, 27)
+        assert s.get(MedicineRequest, i["q4"]).bought_at == later
+
+
+def test_medicine_request_refusals_leave_the_database_unchanged(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    before = _count(engine, MedicineRequest)
+    with pytest.raises(PermissionDenied) as other_grid:
+        run_write(engine, medicine.do_request_medicine, u["grid1"], i["r3"], "aspirin", now=NOW)
+    assert other_grid.value.key == "auth.denied_grid"
+    with pytest.raises(PermissionDenied):  # a transport squad member is not the medicine group
+        run_write(engine, medicine.do_request_medicine, u["task"], i["r3"], "aspirin", now=NOW)
+    run_write(engine, medicine.do_request_medicine, u["med"], i["r3"], "aspirin", now=NOW)
+    with pytest.raises(ValidationError) as empty:
+        run_write(engine, medicine.do_request_medicine, u["grid1"], i["r1"], "  ", now=NOW)
+    assert empty.value.key == "common.required"
+    with pytest.raises(ValidationError) as long:
+        run_write(engine, medicine.do_request_medicine, u["grid1"], i["r1"], "x" * 301, now=NOW)
+    assert long.value.key == "common.too_long"
+    with pytest.raises(ValidationError) as future:
+        run_write(
+            engine, medicine.do_request_medicine, u["grid1"], i["r1"], "aspirin",
+            requested_at=NOW + dt.timedelta(hours=1), now=NOW,
+        )  # fmt: skip
+    assert future.value.key == "common.future_date"
+    with pytest.raises(PermissionDenied):
+        run_write(engine, medicine.do_collect_into_run, u["grid1"], dt.date(2022, 5, 24), now=NOW)
+    with pytest.raises(PermissionDenied) as advance:
+        run_write(engine, medicine.do_advance_medicine, u["grid1"], i["q4"], "cancelled", version=1, now=NOW)
+    assert advance.value.key == "auth.denied_grid"
+    assert _count(engine, MedicineRequest) == before + 1
+
+
+# --- courier ----------------------------------------------------------------------------------
+
+
+def _courier(engine: Engine, user: CurrentUser, day, shift, grid, received, delivered, **kw):
+    return run_write(
+        engine, courier.do_record_courier, user, day, shift, grid, received, delivered, now=NOW, **kw
+    )
+
+
+def test_courier_backlog_is_carried_from_shift_to_shift(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    g1, g2 = i["g1"], i["g2"]
+    _courier(engine, u["task"], D, "morning", g1, 10, 6)
+    _courier(engine, u["task"], D, "noon", g1, 5, 8)  # 4 carried in + 5 received: 9 available
+    _courier(engine, u["grid1"], D, "evening", g1, 0, 1, team_id=i["t_b"])
+    _courier(engine, u["grid2"], D, "morning", g2, 7, 7, team_id=i["t_b"])
+    _courier(engine, u["task"], TODAY, "morning", g1, 3, 0)
+    with Session(engine) as s:
+        day = courier.shifts_of_day(s, D, grid_id=g1)
+        assert list(day["shift"]) == ["morning", "noon", "evening"]
+        assert list(day["carried_in"]) == [0, 4, 1]
+        assert list(day["left_over"]) == [4, 1, 0]
+        assert courier.carried_in(s, g1, TODAY, "noon") == 3
+        totals = services.courier_day_totals(s, D)
+        assert (totals.received, totals.delivered, totals.left_over) == (22, 22, 0)
+        assert (totals.backlog_start, totals.backlog_end, totals.rows) == (0, 0, 4)
+        nxt = services.courier_day_totals(s, TODAY)
+        assert (nxt.backlog_start, nxt.backlog_end) == (0, 3)
+        squads = courier.by_squad_and_shift(s, D)
+        a = squads[squads["team_id"] == i["t_a"]]
+        assert list(a["shift"]) == ["morning", "noon"] and list(a["left_over"]) == [4, -3]
+        by_shift = courier.backlog_by_shift(s, D)
+        assert list(by_shift["backlog"]) == [4, 1, 0]
+        grids = courier.backlog_by_grid(s, TODAY).set_index("grid")
+        assert grids.loc[1, "backlog"] == 3 and grids.loc[2, "backlog"] == 0
+        chart = courier.daily(s, dt.date(2022, 5, 19), TODAY)
+        assert list(chart["backlog"]) == [0, 0, 3]
+        fig = courier.daily_chart(chart)
+        assert len(fig.data) == 3
+
+
+def test_courier_refuses_deliveries_beyond_what_is_there(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    g1 = i["g1"]
+    _courier(engine, u["task"], D, "morning", g1, 10, 6)
+    _courier(engine, u["task"], D, "noon", g1, 5, 8)
+    with pytest.raises(ValidationError) as over:
+        _courier(engine, u["task"], D, "evening", g1, 0, 2)  # only 1 left
+    assert over.value.key == "services.courier.over" and over.value.params["available"] == 1
+    # Correcting the morning to deliver all 10 would leave noon delivering 8 of 5: refused.
+    with Session(engine) as s:
+        seen = courier.existing_count(s, D, "morning", g1)
+    with pytest.raises(ValidationError) as later:
+        _courier(engine, u["task"], D, "morning", g1, 10, 10, version=seen["version"])
+    assert later.value.key == "services.courier.breaks_later"
+    with pytest.raises(ValidationError):
+        _courier(engine, u["task"], D, "morning", g1, -1, 0, version=seen["version"])
+    with pytest.raises(ValidationError) as future:
+        _courier(engine, u["task"], TODAY + dt.timedelta(days=1), "morning", g1, 1, 0)
+    assert future.value.key == "common.future_date"
+    with pytest.raises(ValidationError) as not_started:
+        run_write(
+            engine, courier.do_record_courier, u["task"], TODAY, "evening", g1, 1, 0,
+            now=dt.datetime.combine(TODAY, dt.time(9, 0)),
+        )  # fmt: skip
+    assert not_started.value.key == "services.courier.shift_not_started"
+    # An update that names no version (the form thought the row was new) is stale.
+    with pytest.raises(StaleEdit):
+        _courier(engine, u["task"], D, "morning", g1, 10, 5)
+    fixed = _courier(engine, u["task"], D, "morning", g1, 10, 5, version=seen["version"])
+    assert fixed.delivered == 5 and fixed.version == seen["version"] + 1
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(CourierCount)) == 2
+
+
+def test_courier_writes_outside_the_users_scope_are_refused(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    with pytest.raises(PermissionDenied) as grid:
+        _courier(engine, u["grid1"], D, "morning", i["g2"], 1, 0)
+    assert grid.value.key == "auth.denied_grid"
+    with pytest.raises(PermissionDenied) as team:
+        _courier(engine, u["task"], D, "morning", i["g1"], 1, 0, team_id=i["t_b"])
+    assert team.value.key == "auth.denied_team"
+    _courier(engine, u["grid2"], D, "morning", i["g2"], 4, 0, team_id=i["t_b"])
+    with pytest.raises(PermissionDenied):  # squad A may not overwrite squad B's count
+        _courier(engine, u["task"], D, "morning", i["g2"], 4, 4, version=1)
+    with pytest.raises(PermissionDenied):  # a disinfection volunteer is no courier
+        _courier(engine, u["dis"], D, "noon", i["g2"], 4, 4)
+    with pytest.raises(PermissionDenied):
+        _courier(engine, u["viewer"], D, "noon", i["g2"], 4, 4)
+    assert _count(engine, CourierCount) == 1
+
+
+# --- disinfection -----------------------------------------------------------------------------
+
+
+def _disinfect(engine: Engine, user: CurrentUser, kind: str, target: int, moment: dt.datetime, **kw):
+    return run_write(
+        engine, disinfection.do_record_disinfection, user, kind, target, moment, "chlorine", now=NOW, **kw
+    )
+
+
+def test_required_disinfection_targets_of_a_day(world) -> None:
+    engine, w = world
+    i = w.ids
+    with Session(engine) as s:
+        req = disinfection.required_targets(s, D)
+        got = {
+            (k, int(t), r)
+            for k, t, r in zip(req["target_kind"], req["target_id"], req["reason"], strict=True)
+        }
+        assert got == {
+            ("building", i["b1"], "sealed"),  # a case on 05-18
+            ("building", i["b3"], "close_contact"),  # r3 under control 05-18..05-25
+            ("site", i["s1"], "site"),  # the PCR round of the day used site 1 only
+            ("route", i["route1"], "route"),  # route 2 is inactive
+        }
+        # B2's close contact was released on 05-19; r8 is only a secondary contact.
+        assert i["b2"] not in set(req["target_id"][req["target_kind"] == "building"])
+        # On 05-26 the seal and the contact's control are over, and no round used a site.
+        later = disinfection.required_targets(s, dt.date(2022, 5, 26))
+        assert list(later["target_kind"]) == ["route"]
+
+
+def test_disinfection_status_counts_done_missing_and_over_the_maximum(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    for hour in (8, 12, 17):
+        _disinfect(engine, u["dis"], "building", i["b1"], at(D, hour))
+    _disinfect(engine, u["grid1"], "site", i["s1"], at(D, 7), team_id=i["t_dis"], person_id=i["p_dis"])
+    _disinfect(engine, u["shuji"], "building", i["b3"], at(TODAY, 9))  # the next day does not count
+    with Session(engine) as s:
+        st = services.disinfection_status(s, D)
+        assert (st.required, st.done, st.records) == (4, 2, 4)
+        assert {
+            (k, int(t)) for k, t in zip(st.missing["target_kind"], st.missing["target_id"], strict=True)
+        } == {
+            ("building", i["b3"]),
+            ("route", i["route1"]),
+        }
+        assert list(st.over_max["target_id"]) == [i["b1"]]  # three rounds, the maximum is two
+        records = disinfection.records_of_day(s, D)
+        assert len(records) == 4 and set(records["team"]) == {"Disinfection team"}
+        s.add(Setting(key="disinfection_rounds_min", value="4"))
+        s.flush()
+        strict = disinfection.disinfection_status(s, D)
+        assert strict.done == 1  # B1 now needs four rounds
+
+
+def test_disinfection_writes_outside_the_users_scope_are_refused(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    with pytest.raises(PermissionDenied) as grid:
+        _disinfect(engine, u["grid1"], "building", i["b3"], at(D, 9))
+    assert grid.value.key == "auth.denied_grid"
+    with pytest.raises(PermissionDenied):  # routes belong to no grid: a grid leader cannot record them
+        _disinfect(engine, u["grid1"], "route", i["route1"], at(D, 9))
+    with pytest.raises(PermissionDenied):  # squad A does not disinfect
+        _disinfect(engine, u["task"], "building", i["b1"], at(D, 9))
+    with pytest.raises(PermissionDenied):  # the disinfection team cannot name another team's member
+        _disinfect(engine, u["dis"], "building", i["b1"], at(D, 9), person_id=i["p_a"])
+    with pytest.raises(ValidationError) as future:
+        _disinfect(engine, u["dis"], "building", i["b1"], NOW + dt.timedelta(minutes=5))
+    assert future.value.key == "common.future_date"
+    with pytest.raises(ValidationError) as agent:
+        run_write(
+            engine, disinfection.do_record_disinfection, u["dis"], "building", i["b1"], at(D, 9), "", now=NOW
+        )
+    assert agent.value.key == "common.required"
+    assert _count(engine, DisinfectionRecord) == 0
+    _disinfect(engine, u["dis"], "route", i["route1"], at(D, 9))
+    with Session(engine) as s:
+        row = s.scalar(select(AuditLog).where(AuditLog.table_name == "disinfection_record"))
+        assert row.username == "dis" and row.after["route_id"] == i["route1"]
+
+
+# --- entrances and guards ---------------------------------------------------------------------
+
+
+def test_guard_gaps_find_the_unguarded_stretch(world) -> None:
+    engine, w = world
+    i = w.ids
+    with Session(engine) as s:
+        gaps = services.guard_gaps(s, D)
+        assert len(gaps) == 1
+        gap = gaps.iloc[0]
+        assert gap["entrance_id"] == i["e2"] and gap["entrance"] == "North gate"
+        assert (gap["gap_start"], gap["gap_end"], gap["hours"]) == (at(D, 2), at(D, 6), 4.0)
+        cover = services.guard_coverage(s, D).set_index("entrance")
+        assert cover.loc["East gate", "gap_hours"] == 0 and cover.loc["East gate", "open_hours"] == 24
+        assert cover.loc["North gate", "guarded_hours"] == 20
+        assert cover.loc["West gate", "open_hours"] == 0  # closed: needs no guard
+        # The next day nobody is rostered: both open gates are unguarded all day.
+        assert sorted(services.guard_gaps(s, TODAY)["hours"]) == [24.0, 24.0]
+
+
+def test_closing_an_entrance_ends_its_need_for_guards(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    run_write(engine, entrances.do_set_entrance, u["shuji"], i["e2"], False, at=at(TODAY, 12), now=NOW)
+    with Session(engine) as s:
+        gaps = entrances.guard_gaps(s, TODAY).set_index("entrance")
+        assert gaps.loc["North gate", "gap_end"] == at(TODAY, 12) and gaps.loc["North gate", "hours"] == 12
+        states = entrances.entrance_states(s, TODAY).set_index("entrance")
+        assert not states.loc["North gate", "is_open"] and states.loc["East gate", "is_open"]
+        assert entrances.entrance_states(s, D).set_index("entrance").loc["North gate", "is_open"]
+        assert len(entrances.entrance_history(s, TODAY)) == 4
+    with pytest.raises(ValidationError) as again:
+        run_write(engine, entrances.do_set_entrance, u["shuji"], i["e2"], False, now=NOW)
+    assert again.value.key == "services.ent.already_closed"
+    with pytest.raises(ValidationError):  # the history only grows forward
+        run_write(engine, entrances.do_set_entrance, u["shuji"], i["e2"], True, at=at(TODAY, 11), now=NOW)
+    with pytest.raises(PermissionDenied):
+        run_write(engine, entrances.do_set_entrance, u["grid1"], i["e3"], True, now=NOW)
+    with Session(engine) as s:
+        audited = s.scalars(select(AuditLog.action).where(AuditLog.table_name == "entrance")).all()
+        assert audited == ["services.entrance.close"]
+
+
+def test_interval_arithmetic() -> None:
+    a = dt.datetime(2022, 5, 20, 0)
+    h = dt.timedelta(hours=1)
+    assert entrances.merge([(a, a + 2 * h), (a + h, a + 3 * h), (a + 5 * h, a + 6 * h)]) == [
+        (a, a + 3 * h),
+        (a + 5 * h, a + 6 * h),
+    ]
+    assert entrances.subtract([(a, a + 10 * h)], [(a + h, a + 2 * h), (a + 4 * h, a + 12 * h)]) == [
+        (a, a + h),
+        (a + 2 * h, a + 4 * h),
+    ]
+    assert entrances.subtract([(a, a + h)], []) == [(a, a + h)]
+
+
+# --- the seed ---------------------------------------------------------------------------------
+
+
+def _seed_ready() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("seed") is not None and hasattr(
+        importlib.import_module("seed"), "generate"
+    )
+
+
+needs_seed = pytest.mark.skipif(not _seed_ready(), reason="the Huamei seed (seed.generate) is not there yet")
+
+
+@needs_seed
+def test_the_seeds_guard_gap_on_20_may(seeded: Session) -> None:
+    from seed import story
+
+    gaps = services.guard_gaps(seeded, dt.date(2022, 5, 20))
+    assert len(gaps) == 1
+    assert (gaps.iloc[0]["gap_start"], gaps.iloc[0]["gap_end"]) == story.GUARD_GAP
+    assert services.guard_gaps(seeded, dt.date(2022, 5, 19)).empty
+    assert services.guard_gaps(seeded, story.DEMO_TODAY).empty
+    assert (services.guard_coverage(seeded, story.DEMO_TODAY)["open_hours"] == 24).sum() == 2
+
+
+@needs_seed
+def test_the_seed_tells_the_services_story(seeded: Session) -> None:
+    from seed import story
+
+    run = services.next_run(seeded, story.DEMO_TODAY)
+    assert run.date == dt.date(2022, 5, 31)  # Sunday 29 May: the next run is Tuesday
+    for day in story.DISINFECTION_SKIP_DAYS:
+        assert services.disinfection_status(seeded, day).missing.shape[0] >= 1
+    assert services.disinfection_status(seeded, dt.date(2022, 4, 9)).all_done
+    totals = services.courier_day_totals(seeded, story.DEMO_TODAY)
+    assert totals.rows > 0 and totals.backlog_end >= 0
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """The hand-made world in a SQLite file the app (AppTest) uses."""
+    import streamlit as st
+
+    url = f"sqlite:///{tmp_path / 'world.db'}"
+    eng = make_engine(url)
+    upgrade(eng)
+    with Session(eng) as s, s.begin():
+        w = build_world(s)
+        add_medicine(s, w)
+        add_guard_shifts(s, w)
+    eng.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield w
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _open(username: str, lang: str, day: dt.date | None = None):
+    at_ = open_app(username, lang)
+    if day is not None:
+        at_.session_state["as_of"] = day
+    at_.switch_page("pages/services.py").run()
+    assert not at_.exception, at_.exception
+    return at_
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_services_page_shows_the_four_services(world_app: World, lang: str) -> None:
+    at_ = _open("shuji", lang, D)
+    shown = texts(at_)
+    assert not at_.exception
+    if lang == "en":
+        assert "Next hospital run" in shown and "2022-05-24" in shown
+        assert "1 unguarded stretches found" in shown and "North gate" in shown
+        assert "Targets still undone" in shown and "Gate to site" in shown
+    else:
+        assert "下次配药车" in shown and "发现 1 段无人值守" in shown
+    assert "Zhang" in shown  # the secretary sees names in full
+
+
+def test_services_page_courier_form_saves_and_refuses(world_app: World) -> None:
+    at_ = _open("task", "en", TODAY)
+    form = "courier"
+    at_.number_input(key=f"{form}_received").set_value(5)
+    at_.number_input(key=f"{form}_delivered").set_value(9)
+    at_.button(key=f"{form}_submit").click().run()
+    assert not at_.exception
+    assert any("more than the 5 available" in e.value for e in at_.error)
+    at_.number_input(key=f"{form}_delivered").set_value(4)
+    at_.button(key=f"{form}_submit").click().run()
+    assert not at_.exception and not at_.error
+    engine = make_engine()
+    with Session(engine) as s:
+        row = s.scalar(select(CourierCount))
+        assert (row.received, row.delivered, row.team_id) == (5, 4, world_app.ids["t_a"])
+    engine.dispose()
+
+
+def test_services_page_for_a_grid_leader_and_a_viewer(world_app: World) -> None:
+    at_ = _open("grid02", "zh", D)
+    assert not at_.exception
+    shown = texts(at_)
+    assert "Wang Three" in shown  # own grid in full
+    assert "Zhang One" not in shown  # another grid's resident is masked
+    viewer = _open("viewer", "en", D)
+    assert "Your role can only read this." in texts(viewer)
+    assert "Zhang One" not in texts(viewer)
+
+
+def test_services_page_medicine_form(world_app: World) -> None:
+    at_ = _open("grid01", "en", TODAY)
+    at_.text_area(key="med_medicines").set_value("nifedipine 10mg x 30")
+    at_.button(key="med_submit").click().run()
+    assert not at_.exception and not at_.error
+    engine = make_engine()
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).where(MedicineRequest.medicines == "nifedipine 10mg x 30")) == 1
+    engine.dispose()
+    at_.text_area(key="med_medicines").set_value("")
+    at_.button(key="med_submit").click().run()
+    assert any("is required" in e.value for e in at_.error)
+
+
+def test_people_module_is_importable_from_services_tests() -> None:
+    assert people.PLAN_AHEAD_DAYS == 7
