@@ -70,11 +70,20 @@ def migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("assets")
+def assets_cmd(args: argparse.Namespace) -> int:
+    from dashboard import assets
+
+    return assets.main(force=args.force)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="Juwei command line")
     parser.add_argument("--database-url", help="default: DATABASE_URL or data/juwei.db")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="create or upgrade the database schema")
+    a = sub.add_parser("assets", help="download the map's Leaflet/Bootstrap/Font Awesome files (npm, verified)")
+    a.add_argument("--force", action="store_true", help="download again even when present")
     p = sub.add_parser("brief", help="the daily brief")
     p.add_argument("--date", help="YYYY-MM-DD (default: today, or the demo's last day)")
     p.add_argument("--format", choices=sorted(FORMATS), default="text")
