@@ -3,6 +3,7 @@
 POST /auth/bind    {nonce}  → sets the session cookie (the token is made here, never shown to JS)
 POST /auth/logout           → revokes the cookie's session and deletes the cookie
 GET  /auth/whoami           → {"user": name or null}: lets tests and monitors check a cookie
+GET  /juwei-static/...      → dashboard/static/ (the map's vendored Leaflet & co., dashboard/assets.py)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dashboard import auth
+from dashboard import assets, auth
 from dashboard.config import env
 from dashboard.store import transaction
 from db import make_engine
@@ -117,4 +118,5 @@ def routes() -> list[BaseRoute]:
         Route("/auth/bind", bind, methods=["POST"]),
         Route("/auth/logout", logout, methods=["POST"]),
         Route("/auth/whoami", whoami, methods=["GET"]),
+        assets.static_route(),  # the map's Leaflet & co., so it draws with no internet
     ]
