@@ -8,6 +8,7 @@ PORT   ?= 8501
 .PHONY: install run test lint format bench browsers seed clean
 
 install: $(STAMP)
+	$(BIN)/python -m dashboard assets
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
