@@ -243,13 +243,14 @@ def revoke_token(session: Session, token: str | None, *, now: dt.datetime | None
     )
 
 
-def revoke_all(session: Session, user_id: int, *, now: dt.datetime | None = None) -> None:
-    """End every session of a user (password change, reset, disable)."""
-    session.execute(
+def revoke_all(session: Session, user_id: int, *, now: dt.datetime | None = None) -> int:
+    """End every session of a user (password change, reset, disable); returns how many were live."""
+    result = session.execute(
         update(AuthSession)
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=now or _now())
     )
+    return result.rowcount or 0
 
 
 USERNAME_RE = re.compile(r"[a-z0-9_.-]+")
@@ -406,8 +407,10 @@ def create_user(
 
 def change_password(
     session: Session, user: CurrentUser, old: str, new: str, *, now: dt.datetime | None = None
-) -> None:
-    """A user changes their own password; every session of theirs ends (they sign in again)."""
+) -> int:
+    """A user changes their own password; every session of theirs ends (they sign in again).
+
+    Returns the number of sessions ended."""
     now = now or _now()
     row = session.get(User, user.id) if user.id is not None else None
     if row is None or not row.active or not verify_password(row.password_hash, old or ""):
@@ -416,14 +419,17 @@ def change_password(
         raise ValidationError("login.same_password")
     row.password_hash = hash_password(_check_password(new))
     row.password_changed_at = now
-    revoke_all(session, row.id, now=now)
+    ended = revoke_all(session, row.id, now=now)
     audit.record(session, user, "users.change_password", "app_user", row.id, grid_id=row.grid_id, at=now)
+    return ended
 
 
 def reset_password(
     session: Session, actor: CurrentUser, username: str, new: str, *, now: dt.datetime | None = None
-) -> None:
-    """An admin sets a new password for someone; their sessions end and any lock is lifted."""
+) -> int:
+    """An admin sets a new password for someone; their sessions end and any lock is lifted.
+
+    Returns the number of sessions ended."""
     require(actor, "users.manage")
     now = now or _now()
     row = _user_row(session, username)
@@ -432,7 +438,7 @@ def reset_password(
     row.password_changed_at = now
     row.failed_attempts = 0
     row.locked_until = None
-    revoke_all(session, row.id, now=now)
+    ended = revoke_all(session, row.id, now=now)
     audit.record(
         session,
         actor,
@@ -444,11 +450,12 @@ def reset_password(
         after=audit.snapshot(row),
         at=now,
     )
+    return ended
 
 
 def set_active(
     session: Session, actor: CurrentUser, username: str, active: bool, *, now: dt.datetime | None = None
-) -> None:
+) -> bool:
     """An admin disables (or re-enables) an account; disabling ends its sessions at once."""
     require(actor, "users.manage")
     now = now or _now()
@@ -477,6 +484,7 @@ def set_active(
         after=audit.snapshot(row),
         at=now,
     )
+    return active
 
 
 # --- reads for the accounts page and the command line ----------------------------------------

@@ -4,9 +4,13 @@ import streamlit as st
 
 from dashboard import auth, config, ui
 from dashboard.i18n import t
+from dashboard.store import run_write
 
 st.title(t("app.title"))
 st.subheader(t("login.title"))
+notice = st.session_state.pop("login_notice", None)
+if notice == "account.password_changed":
+    st.success(t("account.password_changed"))
 with st.form("login", enter_to_submit=True):
     username = st.text_input(t("login.username"), max_chars=60, autocomplete="username")
     password = st.text_input(
@@ -15,7 +19,8 @@ with st.form("login", enter_to_submit=True):
     submitted = st.form_submit_button(t("login.submit"), type="primary", width="stretch")
 
 if submitted:
-    outcome = ui.write_raw(auth.login_attempt, username, password)
+    # Not ui.write_raw: a sign-in attempt changes no figures, so the shared read cache stays.
+    outcome = run_write(ui.engine(), auth.login_attempt, username, password)
     if outcome.error is not None:
         st.error(outcome.error.message())
     else:
