@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
-from dashboard import config, reports
+from dashboard import cli_admin, config, reports
 from db import make_engine, upgrade
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -77,17 +77,23 @@ def assets_cmd(args: argparse.Namespace) -> int:
     return assets.main(force=args.force)
 
 
+COMMANDS.update(cli_admin.COMMANDS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="Juwei command line")
     parser.add_argument("--database-url", help="default: DATABASE_URL or data/juwei.db")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="create or upgrade the database schema")
-    a = sub.add_parser("assets", help="download the map's Leaflet/Bootstrap/Font Awesome files (npm, verified)")
+    a = sub.add_parser(
+        "assets", help="download the map's Leaflet/Bootstrap/Font Awesome files (npm, verified)"
+    )
     a.add_argument("--force", action="store_true", help="download again even when present")
     p = sub.add_parser("brief", help="the daily brief")
     p.add_argument("--date", help="YYYY-MM-DD (default: today, or the demo's last day)")
     p.add_argument("--format", choices=sorted(FORMATS), default="text")
     p.add_argument("--out", help="write to this file instead of standard output")
+    cli_admin.add_parsers(sub)  # user, backup, restore
     return parser
 
 
