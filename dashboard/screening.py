@@ -1,0 +1,859 @@
+"""Screening rounds (核酸/抗原): rounds, progress by grid and building, the missed list and its marks.
+
+How a resident stands in a round (one screening_result row per resident and round, or none):
+- sampled: a row without an exemption, or one with a sample method (a bedridden resident sampled at
+  the door keeps the reason 'bedridden' and gets method 'door');
+- exempt (left out of "due"): a row with reason transferred / quarantine / away and no sample;
+- due: everyone in the round's scope who is not exempt; missed: due and not sampled.
+Bedridden residents stay due (sampled door to door, 上门采样) and are counted separately.
+
+Pooled tubes and retests live in dashboard/tubes.py, the import in dashboard/screening_import.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, case, exists, func, insert, or_, select, true
+from sqlalchemy.orm import Session
+
+from dashboard import audit, config, privacy, roles, validate, zones
+from dashboard.errors import PermissionDenied, ValidationError
+from dashboard.i18n import code, t
+from dashboard.roles import CurrentUser
+from db.models import (
+    EXEMPT_REASONS,
+    MISSED_OUTCOMES,
+    ROUND_KINDS,
+    ROUND_SCOPES,
+    Building,
+    Case,
+    Compound,
+    Contact,
+    Grid,
+    Household,
+    MissedFollowUp,
+    Resident,
+    RoundSite,
+    SamplingSite,
+    ScreeningResult,
+    ScreeningRound,
+)
+
+OUT_OF_DUE = ("transferred", "quarantine", "away")
+R = ScreeningResult
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    """The last second of a day (a read as of a day sees everything recorded on it)."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59))
+
+
+# --- rounds ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """One screening round as the pages and write functions see it."""
+
+    id: int
+    kind: str
+    number: int
+    date: dt.date
+    scope: str
+    scope_grid_id: int | None
+    time_slots: str
+    note: str
+
+
+def get_round(session: Session, round_id: int) -> RoundInfo:
+    """The round, or ValidationError when there is no such round."""
+    row = session.get(ScreeningRound, round_id)
+    if row is None:
+        raise ValidationError("screening.no_round")
+    return RoundInfo(
+        row.id, row.kind, row.number, row.date, row.scope, row.scope_grid_id, row.time_slots, row.note
+    )
+
+
+def rounds(session: Session, as_of: dt.date, kind: str | None = None) -> pd.DataFrame:
+    """Rounds held up to as_of, newest first: round_id, kind, number, date, scope, grid, sites, time_slots, note."""
+    stmt = (
+        select(
+            ScreeningRound.id,
+            ScreeningRound.kind,
+            ScreeningRound.number,
+            ScreeningRound.date,
+            ScreeningRound.scope,
+            Grid.number,
+            ScreeningRound.time_slots,
+            ScreeningRound.note,
+        )
+        .outerjoin(Grid, Grid.id == ScreeningRound.scope_grid_id)
+        .where(ScreeningRound.date <= as_of)
+        .order_by(ScreeningRound.date.desc(), ScreeningRound.kind, ScreeningRound.number.desc())
+    )
+    if kind:
+        stmt = stmt.where(ScreeningRound.kind == kind)
+    cols = ["round_id", "kind", "number", "date", "scope", "grid", "time_slots", "note"]
+    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    site_rows = session.execute(
+        select(RoundSite.round_id, SamplingSite.name)
+        .join(SamplingSite, SamplingSite.id == RoundSite.site_id)
+        .join(ScreeningRound, ScreeningRound.id == RoundSite.round_id)
+        .where(ScreeningRound.date <= as_of)
+        .order_by(SamplingSite.name)
+    ).all()
+    names: dict[int, list[str]] = {}
+    for round_id, name in site_rows:
+        names.setdefault(round_id, []).append(name)
+    df.insert(6, "sites", [", ".join(names.get(int(r), [])) for r in df["round_id"]])
+    df["grid"] = df["grid"].astype("Int64")
+    return df
+
+
+def sampling_sites(session: Session) -> pd.DataFrame:
+    """The sampling sites: site_id, name, grid."""
+    rows = session.execute(
+        select(SamplingSite.id, SamplingSite.name, Grid.number)
+        .outerjoin(Grid, Grid.id == SamplingSite.grid_id)
+        .order_by(SamplingSite.name)
+    ).all()
+    return pd.DataFrame(rows, columns=["site_id", "name", "grid"])
+
+
+def grids(session: Session) -> pd.DataFrame:
+    """The grids: grid_id, number, name."""
+    rows = session.execute(select(Grid.id, Grid.number, Grid.name).order_by(Grid.number)).all()
+    return pd.DataFrame(rows, columns=["grid_id", "number", "name"])
+
+
+def sealed_building_ids(session: Session, day: dt.date) -> list[int]:
+    """Buildings in the sealed zone on a day (the zone rule of dashboard/zones.py)."""
+    b = zones.building_zones(session, day)
+    if b.empty:
+        return []
+    return [int(x) for x in b.loc[b["zone"] == "sealed", "building_id"]]
+
+
+def scope_clause(session: Session, rnd: RoundInfo) -> ColumnElement[bool]:
+    """The condition on Building that selects the round's scope."""
+    if rnd.scope == "grid":
+        return Building.grid_id == rnd.scope_grid_id
+    if rnd.scope == "sealed":
+        return Building.id.in_(sealed_building_ids(session, rnd.date))
+    return true()
+
+
+def _exemptions_on(session: Session, day: dt.date, scope: ColumnElement[bool]) -> list[tuple[int, str]]:
+    """(resident_id, reason) for residents in scope who are out of the round on a day.
+
+    An unrecovered case → transferred; a contact not yet released → quarantine; away → away.
+    """
+    active_case = exists().where(
+        Case.resident_id == Resident.id,
+        Case.found_on <= day,
+        or_(Case.recovered_on.is_(None), Case.recovered_on > day),
+    )
+    in_quarantine = exists().where(
+        Contact.resident_id == Resident.id,
+        Contact.identified_on <= day,
+        or_(Contact.released_on.is_(None), Contact.released_on > day),
+        or_(Contact.status != "released", Contact.released_on > day),
+    )
+    reason = case(
+        (active_case, "transferred"),
+        (in_quarantine, "quarantine"),
+        (Resident.is_away, "away"),
+        else_=None,
+    )
+    rows = session.execute(
+        select(Resident.id, reason)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .where(scope, or_(active_case, in_quarantine, Resident.is_away))
+    ).all()
+    return [(int(r), str(why)) for r, why in rows if why]
+
+
+def create_round(
+    session: Session,
+    user: CurrentUser,
+    kind: str,
+    date: dt.date,
+    scope: str,
+    *,
+    scope_grid_id: int | None = None,
+    site_ids: Iterable[int] = (),
+    time_slots: str = "",
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Create a round (numbered on from the last of its kind) and record who is exempt on its day."""
+    roles.require(user, "screening.round")
+    now = now or config.now(session)
+    kind = validate.choice(kind, ROUND_KINDS, "screening.kind")
+    scope = validate.choice(scope, ROUND_SCOPES, "screening.scope")
+    date = validate.day(date, today=now.date())
+    time_slots = validate.text(time_slots, "screening.time_slots", max_len=200, required=False)
+    note = validate.text(note, "common.note", max_len=200, required=False)
+    if scope == "grid":
+        if scope_grid_id is None or session.get(Grid, scope_grid_id) is None:
+            raise ValidationError("screening.scope_grid_required")
+    else:
+        scope_grid_id = None
+    site_ids = sorted({int(s) for s in site_ids})
+    if site_ids:
+        known = set(session.scalars(select(SamplingSite.id).where(SamplingSite.id.in_(site_ids))))
+        if known != set(site_ids):
+            raise ValidationError("screening.unknown_site")
+    if scope == "sealed" and not sealed_building_ids(session, date):
+        raise ValidationError("screening.no_sealed_buildings", date=date.isoformat())
+    last = session.scalar(select(func.max(ScreeningRound.number)).where(ScreeningRound.kind == kind))
+    row = ScreeningRound(
+        kind=kind,
+        number=int(last or 0) + 1,
+        date=date,
+        scope=scope,
+        scope_grid_id=scope_grid_id,
+        time_slots=time_slots,
+        note=note,
+        created_at=now,
+    )
+    row.sites = [RoundSite(site_id=s) for s in site_ids]
+    session.add(row)
+    session.flush()
+    info = get_round(session, row.id)
+    exempt = _exemptions_on(session, date, scope_clause(session, info))
+    if exempt:
+        session.execute(
+            insert(ScreeningResult),
+            [
+                {"round_id": row.id, "resident_id": r, "result": "pending", "exempt_reason": why}
+                for r, why in exempt
+            ],
+        )
+    after = audit.snapshot(row) | {"site_ids": site_ids, "exempt": len(exempt)}
+    audit.record(session, user, "screening.round", "screening_round", row.id, after=after, at=now)
+    return row.id
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def _n(cond: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def _status_exprs(as_of: dt.date) -> dict[str, ColumnElement[bool]]:
+    """Conditions on an outer-joined screening_result row (never NULL, so NOT works as expected)."""
+    has_row = R.id.is_not(None)
+    reason = func.coalesce(R.exempt_reason, "")
+    method = func.coalesce(R.method, "")
+    sampled = and_(
+        has_row, or_(reason == "", method != ""), or_(R.sampled_at.is_(None), R.sampled_at <= end_of(as_of))
+    )
+    exempt = and_(reason.in_(OUT_OF_DUE), method == "")
+    return {
+        "sampled": sampled,
+        "exempt": exempt,
+        "door": and_(sampled, method == "door"),
+        "bedridden": and_(or_(Resident.is_bedridden, reason == "bedridden"), ~exempt),
+        "reason": reason,
+    }
+
+
+PROGRESS_COLUMNS = [
+    "residents",
+    "transferred",
+    "quarantine",
+    "away",
+    "exempt",
+    "due",
+    "sampled",
+    "door",
+    "bedridden",
+    "missed",
+    "coverage",
+]
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    """Sampled against due for one round, by grid and by building, with the totals."""
+
+    round: RoundInfo
+    by_grid: pd.DataFrame
+    by_building: pd.DataFrame
+    totals: dict[str, float]
+
+
+def _finish(df: pd.DataFrame) -> pd.DataFrame:
+    df["exempt"] = df["transferred"] + df["quarantine"] + df["away"]
+    df["due"] = df["residents"] - df["exempt"]
+    df["missed"] = df["due"] - df["sampled"]
+    df["coverage"] = (df["sampled"] / df["due"].where(df["due"] > 0)).fillna(0.0).round(4)
+    return df
+
+
+def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProgress:
+    """Residents, exempt, due, sampled (door to door among them), bedridden and missed per grid and building."""
+    rnd = get_round(session, round_id)
+    s = _status_exprs(as_of)
+    stmt = (
+        select(
+            Building.id,
+            Building.grid_id,
+            Grid.number,
+            Compound.name,
+            Building.name,
+            func.count(Resident.id),
+            _n(and_(s["exempt"], s["reason"] == "transferred")),
+            _n(and_(s["exempt"], s["reason"] == "quarantine")),
+            _n(and_(s["exempt"], s["reason"] == "away")),
+            _n(s["sampled"]),
+            _n(s["door"]),
+            _n(s["bedridden"]),
+        )
+        .select_from(Resident)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .join(Compound, Compound.id == Building.compound_id)
+        .outerjoin(Grid, Grid.id == Building.grid_id)
+        .outerjoin(R, and_(R.round_id == rnd.id, R.resident_id == Resident.id))
+        .where(scope_clause(session, rnd))
+        .group_by(Building.id, Building.grid_id, Grid.number, Compound.name, Building.name)
+        .order_by(Grid.number, Compound.name, Building.name)
+    )
+    counts = ["residents", "transferred", "quarantine", "away", "sampled", "door", "bedridden"]
+    b = pd.DataFrame(
+        session.execute(stmt).all(),
+        columns=["building_id", "grid_id", "grid", "compound", "building", *counts],
+    )
+    for col in counts:
+        b[col] = b[col].astype(int)
+    b = _finish(b)
+    if b.empty:
+        g = pd.DataFrame(columns=["grid_id", "grid", *PROGRESS_COLUMNS])
+    else:
+        g = (
+            b.assign(grid_id=b["grid_id"].fillna(-1), grid=b["grid"].fillna(0))
+            .groupby(["grid_id", "grid"], as_index=False)[counts]
+            .sum()
+        )
+        g = _finish(g)
+        g["grid_id"] = g["grid_id"].astype(int).replace(-1, None)
+        g["grid"] = g["grid"].astype(int)
+    totals = {c: int(b[c].sum()) if not b.empty else 0 for c in counts}
+    totals["exempt"] = totals["transferred"] + totals["quarantine"] + totals["away"]
+    totals["due"] = totals["residents"] - totals["exempt"]
+    totals["missed"] = totals["due"] - totals["sampled"]
+    totals["coverage"] = round(totals["sampled"] / totals["due"], 4) if totals["due"] else 0.0
+    b["grid"] = b["grid"].astype("Int64")
+    return RoundProgress(rnd, g[["grid_id", "grid", *PROGRESS_COLUMNS]], b, totals)
+
+
+def latest_round(session: Session, as_of: dt.date, kind: str | None = None) -> int | None:
+    """The id of the newest round held up to as_of (of a kind), or None."""
+    stmt = select(ScreeningRound.id).where(ScreeningRound.date <= as_of)
+    if kind:
+        stmt = stmt.where(ScreeningRound.kind == kind)
+    return session.scalar(
+        stmt.order_by(
+            ScreeningRound.date.desc(), ScreeningRound.kind.desc(), ScreeningRound.number.desc()
+        ).limit(1)
+    )
+
+
+# --- the missed list (漏检名单) --------------------------------------------------------------
+
+
+def _people_select(rnd: RoundInfo, as_of: dt.date) -> Any:
+    """Residents of the round's scope with their place and their follow-up (as of the day)."""
+    F = MissedFollowUp
+    return (
+        select(
+            Resident.id.label("resident_id"),
+            Building.grid_id,
+            Grid.number.label("grid"),
+            Compound.name.label("compound"),
+            Building.name.label("building"),
+            Household.room,
+            Resident.name,
+            Resident.phone,
+            Resident.is_bedridden.label("bedridden"),
+            F.outcome,
+            F.note,
+            F.at,
+        )
+        .select_from(Resident)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .join(Compound, Compound.id == Building.compound_id)
+        .outerjoin(Grid, Grid.id == Building.grid_id)
+        .outerjoin(R, and_(R.round_id == rnd.id, R.resident_id == Resident.id))
+        .outerjoin(F, and_(F.round_id == rnd.id, F.resident_id == Resident.id, F.at <= end_of(as_of)))
+        .order_by(Grid.number, Compound.name, Building.name, Household.room, Resident.id)
+    )
+
+
+MISSED_COLUMNS = [
+    "resident_id",
+    "grid_id",
+    "grid",
+    "compound",
+    "building",
+    "room",
+    "name",
+    "phone",
+    "bedridden",
+    "outcome",
+    "outcome_note",
+    "outcome_at",
+]
+
+
+def missed_residents(
+    session: Session, round_id: int, as_of: dt.date, grid_id: int | None = None
+) -> pd.DataFrame:
+    """Residents due in the round and not sampled (as of the day), with what their grid leader learned."""
+    rnd = get_round(session, round_id)
+    s = _status_exprs(as_of)
+    stmt = _people_select(rnd, as_of).where(scope_clause(session, rnd), ~s["exempt"], ~s["sampled"])
+    if grid_id is not None:
+        stmt = stmt.where(Building.grid_id == grid_id)
+    df = pd.DataFrame(session.execute(stmt).all(), columns=MISSED_COLUMNS)
+    df["bedridden"] = df["bedridden"].astype(bool)
+    df["grid"] = df["grid"].astype("Int64")
+    return df
+
+
+def exempt_residents(
+    session: Session, round_id: int, as_of: dt.date, grid_id: int | None = None
+) -> pd.DataFrame:
+    """Residents left out of the round's 'due', with the reason."""
+    rnd = get_round(session, round_id)
+    s = _status_exprs(as_of)
+    base = _people_select(rnd, as_of).add_columns(R.exempt_reason.label("reason"))
+    stmt = base.where(scope_clause(session, rnd), s["exempt"])
+    if grid_id is not None:
+        stmt = stmt.where(Building.grid_id == grid_id)
+    df = pd.DataFrame(session.execute(stmt).all(), columns=[*MISSED_COLUMNS, "reason"])
+    return df[["resident_id", "grid_id", "grid", "compound", "building", "room", "name", "reason"]]
+
+
+def why_missed(outcome: str | None, bedridden: bool) -> str:
+    """The reason a missed resident shows, in the current language."""
+    if outcome:
+        return code("missed_outcome", outcome)
+    if bedridden:
+        return t("screening.why_bedridden")
+    return t("screening.why_none")
+
+
+def _resident_place(session: Session, resident_id: int) -> tuple[Resident, int | None]:
+    res = session.get(Resident, resident_id)
+    if res is None:
+        raise ValidationError("common.not_found", what=t("common.resident"))
+    grid_id = session.scalar(
+        select(Building.grid_id)
+        .join(Household, Household.building_id == Building.id)
+        .where(Household.id == res.household_id)
+    )
+    return res, grid_id
+
+
+def in_scope(session: Session, rnd: RoundInfo, resident_id: int) -> bool:
+    """True when the resident belongs to the round's scope."""
+    found = session.scalar(
+        select(Resident.id)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .where(Resident.id == resident_id, scope_clause(session, rnd))
+    )
+    return found is not None
+
+
+def _is_sampled(row: ScreeningResult | None) -> bool:
+    return row is not None and (row.exempt_reason is None or row.method is not None)
+
+
+def _checked_target(
+    session: Session, user: CurrentUser, action: str, round_id: int, resident_id: int, now: dt.datetime
+) -> tuple[RoundInfo, int | None, ScreeningResult | None]:
+    rnd = get_round(session, round_id)
+    _res, grid_id = _resident_place(session, resident_id)
+    roles.require(user, action, grid_id=grid_id)
+    if rnd.date > now.date():
+        raise ValidationError("common.future_date", date=rnd.date.isoformat())
+    if not in_scope(session, rnd, resident_id):
+        raise ValidationError("screening.not_in_scope")
+    row = session.scalar(select(R).where(R.round_id == round_id, R.resident_id == resident_id))
+    return rnd, grid_id, row
+
+
+def mark_missed(
+    session: Session,
+    user: CurrentUser,
+    round_id: int,
+    resident_id: int,
+    outcome: str,
+    *,
+    note: str = "",
+    tube_no: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Record what the grid leader learned about a missed resident; door_sampled also records the sample."""
+    now = now or config.now(session)
+    outcome = validate.choice(outcome, MISSED_OUTCOMES, "screening.outcome")
+    note = validate.text(note, "common.note", max_len=200, required=False)
+    tube_no = validate.text(tube_no, "screening.tube_no", max_len=30, required=False)
+    rnd, grid_id, result = _checked_target(session, user, "screening.missed", round_id, resident_id, now)
+    if _is_sampled(result):
+        raise ValidationError("screening.already_sampled")
+    if result is not None and result.exempt_reason in OUT_OF_DUE:
+        raise ValidationError("screening.is_exempt", reason=code("exempt_reason", result.exempt_reason))
+    follow = session.scalar(
+        select(MissedFollowUp).where(
+            MissedFollowUp.round_id == round_id, MissedFollowUp.resident_id == resident_id
+        )
+    )
+    before = audit.snapshot(follow)
+    if follow is None:
+        follow = MissedFollowUp(round_id=round_id, resident_id=resident_id, outcome=outcome)
+        session.add(follow)
+    follow.outcome, follow.note, follow.at, follow.user_id = outcome, note, now, user.id
+    session.flush()
+    audit.record(
+        session,
+        user,
+        "screening.missed",
+        "missed_followup",
+        follow.id,
+        grid_id=grid_id,
+        before=before,
+        after=audit.snapshot(follow),
+        at=now,
+    )
+    if outcome == "door_sampled":
+        before_result = audit.snapshot(result)
+        if result is None:
+            result = ScreeningResult(round_id=round_id, resident_id=resident_id, result="pending")
+            session.add(result)
+        result.method = "door"
+        result.sampled_at = now
+        result.tube_no = tube_no or result.tube_no
+        session.flush()
+        audit.record(
+            session,
+            user,
+            "screening.result",
+            "screening_result",
+            result.id,
+            grid_id=grid_id,
+            before=before_result,
+            after=audit.snapshot(result),
+            at=now,
+        )
+    return follow.id
+
+
+def mark_exempt(
+    session: Session,
+    user: CurrentUser,
+    round_id: int,
+    resident_id: int,
+    reason: str,
+    *,
+    now: dt.datetime | None = None,
+) -> int:
+    """Leave a resident out of a round's 'due' (transferred, in quarantine, away), or mark them bedridden."""
+    now = now or config.now(session)
+    reason = validate.choice(reason, EXEMPT_REASONS, "screening.exempt_reason")
+    _rnd, grid_id, result = _checked_target(session, user, "screening.missed", round_id, resident_id, now)
+    if _is_sampled(result):
+        raise ValidationError("screening.already_sampled")
+    before = audit.snapshot(result)
+    if result is None:
+        result = ScreeningResult(round_id=round_id, resident_id=resident_id, result="pending")
+        session.add(result)
+    result.exempt_reason = reason
+    session.flush()
+    audit.record(
+        session,
+        user,
+        "screening.exempt",
+        "screening_result",
+        result.id,
+        grid_id=grid_id,
+        before=before,
+        after=audit.snapshot(result),
+        at=now,
+    )
+    return result.id
+
+
+# --- export of the missed list ---------------------------------------------------------------
+
+
+def export_missed(
+    session: Session,
+    user: CurrentUser,
+    round_id: int,
+    grid_id: int | None,
+    as_of: dt.date,
+    *,
+    now: dt.datetime | None = None,
+) -> bytes:
+    """The missed list of a grid as an xlsx for its WeChat group: names masked, no ID numbers.
+
+    Phones are written in full only for roles allowed to export personal data; the export is audited.
+    """
+    roles.require(user, "export.aggregate")
+    if grid_id is None and user.role == "grid_leader":
+        raise PermissionDenied("auth.denied_grid", grid=user.grid_number or user.grid_id or "?")
+    roles.require(user, "screening.missed", grid_id=grid_id)
+    now = now or config.now(session)
+    rnd = get_round(session, round_id)
+    df = missed_residents(session, round_id, as_of, grid_id)
+    full_phones = roles.allowed(user, "export.personal")
+    rows = [
+        [
+            int(r.grid) if pd.notna(r.grid) else "",
+            r.compound,
+            r.building,
+            r.room,
+            privacy.mask_name(r.name),
+            (
+                r.phone
+                if full_phones and roles.sees_contact_details(user, r.grid_id)
+                else privacy.mask_phone(r.phone)
+            ),
+            why_missed(r.outcome, bool(r.bedridden)),
+            r.outcome_note or "",
+        ]
+        for r in df.itertuples(index=False)
+    ]
+    data = _workbook(
+        t("screening.missed_sheet"),
+        t(
+            "screening.missed_heading",
+            kind=code("round_kind", rnd.kind),
+            number=rnd.number,
+            date=rnd.date.isoformat(),
+        ),
+        [
+            t("common.grid"),
+            t("common.compound"),
+            t("common.building"),
+            t("common.room"),
+            t("common.name"),
+            t("common.phone"),
+            t("screening.why"),
+            t("common.note"),
+        ],
+        rows,
+    )
+    audit.record(
+        session,
+        user,
+        "screening.export_missed",
+        "screening_round",
+        round_id,
+        grid_id=grid_id,
+        after={"rows": len(rows), "full_phones": full_phones, "as_of": as_of},
+        at=now,
+    )
+    return data
+
+
+def _workbook(sheet: str, heading: str, header: list[str], rows: list[list[Any]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    ws.append([heading])
+    ws["A1"].font = Font(bold=True)
+    ws.append(header)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    for i, width in enumerate((6, 16, 10, 10, 10, 14, 18, 24), start=1):
+        ws.column_dimensions[chr(64 + i)].width = width
+    ws.freeze_panes = "A3"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- trends ---------------------------------------------------------------------------------
+
+
+def _residents_by_building(session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        select(Building.id, Building.grid_id, func.count(Resident.id))
+        .join(Household, Household.building_id == Building.id)
+        .join(Resident, Resident.household_id == Household.id)
+        .group_by(Building.id, Building.grid_id)
+    ).all()
+    df = pd.DataFrame(rows, columns=["building_id", "grid_id", "residents"])
+    df["residents"] = df["residents"].astype(int)
+    return df
+
+
+def _in_scope_by_grid(session: Session, held: pd.DataFrame) -> dict[int, pd.Series]:
+    """round_id → residents in the round's scope per grid_id (from the per-building counts)."""
+    per_building = _residents_by_building(session)
+    all_by_grid = per_building.groupby(per_building["grid_id"].fillna(-1))["residents"].sum()
+    sealed_cache: dict[dt.date, pd.Series] = {}
+    out: dict[int, pd.Series] = {}
+    for r in held.itertuples(index=False):
+        if r.scope == "grid":
+            out[int(r.round_id)] = all_by_grid[all_by_grid.index == r.scope_grid_id]
+        elif r.scope == "sealed":
+            if r.date not in sealed_cache:
+                ids = set(sealed_building_ids(session, r.date))
+                part = per_building[per_building["building_id"].isin(ids)]
+                sealed_cache[r.date] = part.groupby(part["grid_id"].fillna(-1))["residents"].sum()
+            out[int(r.round_id)] = sealed_cache[r.date]
+        else:
+            out[int(r.round_id)] = all_by_grid
+    return out
+
+
+def _held(session: Session, as_of: dt.date, kind: str | None = None) -> pd.DataFrame:
+    stmt = select(
+        ScreeningRound.id,
+        ScreeningRound.kind,
+        ScreeningRound.number,
+        ScreeningRound.date,
+        ScreeningRound.scope,
+        ScreeningRound.scope_grid_id,
+    ).where(ScreeningRound.date <= as_of)
+    if kind:
+        stmt = stmt.where(ScreeningRound.kind == kind)
+    return pd.DataFrame(
+        session.execute(stmt.order_by(ScreeningRound.date, ScreeningRound.kind, ScreeningRound.number)).all(),
+        columns=["round_id", "kind", "number", "date", "scope", "scope_grid_id"],
+    )
+
+
+def _counts_by_round_grid(session: Session, as_of: dt.date, kind: str | None) -> pd.DataFrame:
+    s = _status_exprs(as_of)
+    stmt = (
+        select(R.round_id, Building.grid_id, _n(s["sampled"]), _n(s["exempt"]))
+        .select_from(R)
+        .join(ScreeningRound, ScreeningRound.id == R.round_id)
+        .join(Resident, Resident.id == R.resident_id)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .where(ScreeningRound.date <= as_of)
+        .group_by(R.round_id, Building.grid_id)
+    )
+    if kind:
+        stmt = stmt.where(ScreeningRound.kind == kind)
+    df = pd.DataFrame(session.execute(stmt).all(), columns=["round_id", "grid_id", "sampled", "exempt"])
+    df["grid_id"] = df["grid_id"].fillna(-1).astype(int)
+    df[["sampled", "exempt"]] = df[["sampled", "exempt"]].astype(int)
+    return df
+
+
+def coverage_trend(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """Coverage of every round held up to as_of: round_id, kind, number, date, due, sampled, coverage."""
+    held = _held(session, as_of)
+    cols = ["round_id", "kind", "number", "date", "due", "sampled", "coverage"]
+    if held.empty:
+        return pd.DataFrame(columns=cols)
+    counts = _counts_by_round_grid(session, as_of, None).groupby("round_id")[["sampled", "exempt"]].sum()
+    scope = _in_scope_by_grid(session, held)
+    held["residents"] = [int(scope[int(r)].sum()) for r in held["round_id"]]
+    held = held.join(counts, on="round_id").fillna({"sampled": 0, "exempt": 0})
+    held["due"] = (held["residents"] - held["exempt"]).astype(int)
+    held["sampled"] = held["sampled"].astype(int)
+    held["coverage"] = (held["sampled"] / held["due"].where(held["due"] > 0)).fillna(0.0).round(4)
+    return held[cols]
+
+
+def antigen_participation(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """Antigen self-test participation per grid and round: date, number, grid, due, sampled, participation."""
+    held = _held(session, as_of, "antigen")
+    cols = ["round_id", "date", "number", "grid", "due", "sampled", "participation"]
+    if held.empty:
+        return pd.DataFrame(columns=cols)
+    counts = _counts_by_round_grid(session, as_of, "antigen").set_index(["round_id", "grid_id"])
+    scope = _in_scope_by_grid(session, held)
+    numbers = dict(session.execute(select(Grid.id, Grid.number)).all())
+    out = []
+    for r in held.itertuples(index=False):
+        for grid_id, residents in scope[int(r.round_id)].items():
+            key = (int(r.round_id), int(grid_id))
+            sampled = int(counts.at[key, "sampled"]) if key in counts.index else 0
+            exempt = int(counts.at[key, "exempt"]) if key in counts.index else 0
+            due = int(residents) - exempt
+            out.append(
+                {
+                    "round_id": int(r.round_id),
+                    "date": r.date,
+                    "number": int(r.number),
+                    "grid": numbers.get(int(grid_id), 0),
+                    "due": due,
+                    "sampled": sampled,
+                    "participation": round(sampled / due, 4) if due > 0 else 0.0,
+                }
+            )
+    return pd.DataFrame(out, columns=cols).sort_values(["date", "number", "grid"], ignore_index=True)
+
+
+def coverage_chart(trend: pd.DataFrame) -> Any:
+    """A plotly line of coverage per round over time, one line per kind."""
+    import plotly.express as px
+
+    df = trend.assign(
+        kind=trend["kind"].map(lambda k: code("round_kind", k)), coverage=trend["coverage"] * 100
+    )
+    fig = px.line(
+        df,
+        x="date",
+        y="coverage",
+        color="kind",
+        markers=True,
+        labels={
+            "date": t("common.date"),
+            "coverage": t("screening.coverage_pct"),
+            "kind": t("screening.kind"),
+        },
+    )
+    fig.update_yaxes(range=[0, 101])
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title_text="")
+    return fig
+
+
+def participation_chart(part: pd.DataFrame) -> Any:
+    """A plotly heat map of antigen participation: grids down, round dates across."""
+    import plotly.express as px
+
+    wide = (
+        part.assign(label=part["date"].astype(str) + " #" + part["number"].astype(str))
+        .pivot_table(index="grid", columns="label", values="participation", aggfunc="mean")
+        .mul(100)
+        .round(1)
+    )
+    wide.index = [t("screening.grid_n", n=int(g)) for g in wide.index]
+    fig = px.imshow(
+        wide,
+        aspect="auto",
+        color_continuous_scale="RdYlGn",
+        zmin=0,
+        zmax=100,
+        labels={"x": t("screening.round"), "y": t("common.grid"), "color": t("screening.participation_pct")},
+    )
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return fig
