@@ -15,8 +15,12 @@ import pandas as pd
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.config import int_rule
-from db.models import Building, Case, Household, Resident, ZoneChange
+from dashboard import audit, roles, validate
+from dashboard.config import int_rule, today
+from dashboard.config import now as config_now
+from dashboard.errors import ValidationError
+from dashboard.roles import CurrentUser
+from db.models import ZONES, Building, Case, Compound, Grid, Household, Resident, ScreeningRound, ZoneChange
 
 ORDER = {"sealed": 0, "controlled": 1, "precaution": 2}
 
@@ -129,3 +133,258 @@ def zone_counts(session: Session, as_of: dt.date) -> dict[str, int]:
     b = building_zones(session, as_of)
     counts = b["zone"].value_counts().to_dict() if not b.empty else {}
     return {z: int(counts.get(z, 0)) for z in ORDER}
+
+
+# --- the countdown, the history, and the announced overrides ---------------------------------
+
+
+def first_day(session: Session) -> dt.date | None:
+    """The first day the records know of (first screening round or first case)."""
+    days = [
+        session.scalar(select(func.min(ScreeningRound.date))),
+        session.scalar(select(func.min(Case.found_on))),
+    ]
+    days = [d for d in days if d is not None]
+    return min(days) if days else None
+
+
+def _days_left(steps_down_on: object, as_of: dt.date) -> int | None:
+    if steps_down_on is None or pd.isna(steps_down_on):
+        return None
+    return (steps_down_on - as_of).days
+
+
+def building_board(session: Session, as_of: dt.date, *, include_precaution: bool = False) -> pd.DataFrame:
+    """Buildings with their zone on as_of, the day each steps down and the days left (解封倒计时)."""
+    b = building_zones(session, as_of)
+    names = pd.DataFrame(
+        session.execute(
+            select(
+                Building.id.label("building_id"),
+                Compound.name.label("compound"),
+                Building.name.label("building"),
+                Grid.number.label("grid"),
+            )
+            .join(Compound, Compound.id == Building.compound_id)
+            .outerjoin(Grid, Grid.id == Building.grid_id)
+        ).all(),
+        columns=["building_id", "compound", "building", "grid"],
+    )
+    columns = ["building_id", "compound", "building", "grid", "grid_id", "zone", "last_case", "steps_down_on"]
+    if b.empty:
+        return pd.DataFrame(columns=[*columns, "days_left"])
+    df = b.merge(names, on="building_id")[columns]
+    if not include_precaution:
+        df = df[df["zone"] != "precaution"]
+    df = df.assign(days_left=[_days_left(v, as_of) for v in df["steps_down_on"]])
+    df["rank"] = df["zone"].map(ORDER)
+    return df.sort_values(["rank", "steps_down_on", "building_id"], na_position="last").drop(columns="rank")
+
+
+def compound_board(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """Every compound with its zone on as_of, kind, sealed buildings, step-down day and days left."""
+    c = compound_zones(session, as_of)
+    names = pd.DataFrame(
+        session.execute(select(Compound.id, Compound.name, Compound.kind)).all(),
+        columns=["compound_id", "compound", "kind"],
+    )
+    columns = ["compound_id", "compound", "kind", "zone", "sealed_buildings", "steps_down_on", "days_left"]
+    if c.empty:
+        return pd.DataFrame(columns=columns)
+    df = c.merge(names, on="compound_id")
+    df["days_left"] = [_days_left(v, as_of) for v in df["steps_down_on"]]
+    df["rank"] = df["zone"].map(ORDER)
+    return df.sort_values(["rank", "compound_id"])[columns]
+
+
+def zone_history(
+    session: Session,
+    building_id: int | None = None,
+    compound_id: int | None = None,
+    until: dt.date | None = None,
+    *,
+    since: dt.date | None = None,
+) -> pd.DataFrame:
+    """The zone periods of one building or compound from the first day of the records to until.
+
+    Columns: zone, start_on, end_on (inclusive; until for the period still running), days,
+    overridden (True when an announced zone_change decided the period).
+    """
+    columns = ["zone", "start_on", "end_on", "days", "overridden"]
+    if (building_id is None) == (compound_id is None):
+        raise ValueError("zone_history needs exactly one of building_id, compound_id")
+    until = until or today(session)
+    since = since or first_day(session) or until
+    if since > until:
+        return pd.DataFrame(columns=columns)
+    rule = rule_for(session)
+    if building_id is not None:
+        building_ids = [building_id]
+    else:
+        building_ids = list(session.scalars(select(Building.id).where(Building.compound_id == compound_id)))
+    found: dict[int, list[dt.date]] = {b: [] for b in building_ids}
+    for b, day in session.execute(
+        select(Household.building_id, Case.found_on)
+        .join(Resident, Resident.household_id == Household.id)
+        .join(Case, Case.resident_id == Resident.id)
+        .where(Household.building_id.in_(building_ids), Case.found_on <= until)
+        .distinct()
+        .order_by(Case.found_on)
+    ):
+        found[b].append(day)
+    announced = session.execute(
+        select(
+            ZoneChange.building_id,
+            ZoneChange.compound_id,
+            ZoneChange.zone,
+            ZoneChange.start_on,
+            ZoneChange.end_on,
+        )
+        .where(
+            or_(ZoneChange.building_id.in_(building_ids), ZoneChange.compound_id == compound_id),
+            ZoneChange.start_on <= until,
+        )
+        .order_by(ZoneChange.start_on, ZoneChange.id)
+    ).all()
+
+    def announced_on(day: dt.date, *, building: int | None = None) -> str | None:
+        zone = None
+        for b, c, z, start, end in announced:
+            if start <= day and (end is None or end >= day):
+                if (building is not None and b == building) or (building is None and c == compound_id):
+                    zone = z
+        return zone
+
+    periods: list[dict[str, object]] = []
+    day = since
+    while day <= until:
+        zone, overridden = "precaution", False
+        for b in building_ids:
+            past = [d for d in found[b] if d <= day]
+            z = rule.zone(past[-1] if past else None, day)
+            forced = announced_on(day, building=b)
+            if forced is not None:
+                z = forced
+            if ORDER[z] < ORDER[zone] or (forced is not None and z == zone):
+                zone, overridden = z, forced is not None
+        if compound_id is not None:
+            forced = announced_on(day)
+            if forced is not None:
+                zone, overridden = forced, True
+        last = periods[-1] if periods else None
+        if last and last["zone"] == zone and last["overridden"] == overridden:
+            last["end_on"] = day
+        else:
+            periods.append({"zone": zone, "start_on": day, "end_on": day, "overridden": overridden})
+        day += dt.timedelta(days=1)
+    df = pd.DataFrame(periods)
+    df["days"] = [(e - s).days + 1 for s, e in zip(df["start_on"], df["end_on"], strict=True)]
+    return df[columns]
+
+
+def zone_overrides(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """Announced zones recorded up to as_of (newest first), with the place they apply to."""
+    rows = session.execute(
+        select(
+            ZoneChange.id.label("zone_change_id"),
+            ZoneChange.building_id,
+            ZoneChange.compound_id,
+            func.coalesce(Compound.name, "").label("compound"),
+            func.coalesce(Building.name, "").label("building"),
+            ZoneChange.zone,
+            ZoneChange.start_on,
+            ZoneChange.end_on,
+            ZoneChange.reason,
+        )
+        .outerjoin(Building, Building.id == ZoneChange.building_id)
+        .outerjoin(Compound, Compound.id == func.coalesce(ZoneChange.compound_id, Building.compound_id))
+        .where(ZoneChange.start_on <= as_of)
+        .order_by(ZoneChange.start_on.desc(), ZoneChange.id.desc())
+    ).mappings()
+    return pd.DataFrame(
+        rows.all(),
+        columns=[
+            "zone_change_id", "building_id", "compound_id", "compound", "building", "zone", "start_on",
+            "end_on", "reason",
+        ],
+    )  # fmt: skip
+
+
+def announce_zone(
+    session: Session,
+    user: CurrentUser,
+    *,
+    building_id: int | None = None,
+    compound_id: int | None = None,
+    zone: str,
+    start_on: dt.date,
+    end_on: dt.date | None = None,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> ZoneChange:
+    """Record a zone announced for a building or compound (it overrides the rule for its period)."""
+    now = now or config_now(session)
+    if (building_id is None) == (compound_id is None):
+        raise ValidationError("cases.zones.one_target")
+    grid_id = None
+    if building_id is not None:
+        building = session.get(Building, building_id)
+        if building is None:
+            raise ValidationError("common.not_found", what=f"building {building_id}")
+        grid_id = building.grid_id
+    elif session.get(Compound, compound_id) is None:
+        raise ValidationError("common.not_found", what=f"compound {compound_id}")
+    roles.require(user, "cases.zone", grid_id=grid_id)
+    zone = validate.choice(zone, ZONES, "cases.zones.zone")
+    start_on = validate.day(start_on, today=now.date())
+    if end_on is not None:
+        end_on = validate.day(end_on, today=now.date(), not_before=start_on)
+    reason = validate.text(reason, "cases.zones.reason", max_len=200)
+    row = ZoneChange(
+        building_id=building_id,
+        compound_id=compound_id,
+        zone=zone,
+        start_on=start_on,
+        end_on=end_on,
+        reason=reason,
+        user_id=user.id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, user, "cases.zone", "zone_change", row.id, grid_id=grid_id, after=audit.snapshot(row), at=now
+    )
+    return row
+
+
+def end_announced_zone(
+    session: Session,
+    user: CurrentUser,
+    zone_change_id: int,
+    end_on: dt.date,
+    *,
+    now: dt.datetime | None = None,
+) -> ZoneChange:
+    """Close an announced zone on end_on (its last day); the rule decides again from the day after."""
+    now = now or config_now(session)
+    row = session.get(ZoneChange, zone_change_id) if isinstance(zone_change_id, int) else None
+    if row is None:
+        raise ValidationError("common.not_found", what=f"zone_change {zone_change_id}")
+    grid_id = session.get(Building, row.building_id).grid_id if row.building_id is not None else None
+    roles.require(user, "cases.zone", grid_id=grid_id)
+    end_on = validate.day(end_on, today=now.date(), not_before=row.start_on)
+    before = audit.snapshot(row)
+    row.end_on = end_on
+    session.flush()
+    audit.record(
+        session,
+        user,
+        "cases.zone_end",
+        "zone_change",
+        row.id,
+        grid_id=grid_id,
+        before=before,
+        after=audit.snapshot(row),
+        at=now,
+    )
+    return row
