@@ -102,6 +102,8 @@ def current_user() -> CurrentUser | None:
 
 def require_user() -> CurrentUser:
     """The signed-in user; stops the page when there is none (pages are only listed for users)."""
+    # AppTest.switch_page runs a page without the frame: apply the session's language here too.
+    setup_language()
     user = current_user()
     if user is None:
         st.warning(t("auth.login_required"))
