@@ -207,3 +207,27 @@ def _clear_streamlit_caches() -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"juwei databases under test: {', '.join(BACKENDS)}" + ("" if PG_URL else " (set TEST_DATABASE_URL for PostgreSQL)")]
+
+
+# --- AppTest runs go through the frame, as in the browser ---------------------------------------
+# AppTest resets PagesManager.uses_pages_directory before every run; with a pages/ folder beside
+# streamlit_app.py it then takes the app for an old-style (v1) multipage app, and every run after
+# the first executes the page file alone: no frame, so no login check, no language, no sidebar.
+# The real server switches to st.navigation mode for good on the first st.navigation call; do the same.
+def _navigation_mode_pages_manager() -> None:
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+    if getattr(original, "_juwei_v2", False):
+        return
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003, N807
+        if PagesManager.uses_pages_directory is None:
+            PagesManager.uses_pages_directory = False
+        original(self, *args, **kwargs)
+
+    __init__._juwei_v2 = True
+    PagesManager.__init__ = __init__
+
+
+_navigation_mode_pages_manager()
