@@ -271,6 +271,13 @@ def mask_staff(df: pd.DataFrame, user: roles.CurrentUser, *, meeting: bool = Fal
     return out
 
 
+def team_kind(session: Session, team_id: int | None) -> str | None:
+    """The kind of a team (transport, disinfection, medicine, guard ...), None without a team."""
+    if team_id is None:
+        return None
+    return session.scalar(select(Team.kind).where(Team.id == team_id))
+
+
 def teams_for(session: Session, user: roles.CurrentUser) -> pd.DataFrame:
     """The teams whose roster this user may edit (team_id, team, kind)."""
     stmt = select(Team.id, Team.name, Team.kind).order_by(Team.id)
@@ -388,7 +395,7 @@ def do_edit_shift(
 
 def do_delete_shift(
     session: Session, user: roles.CurrentUser, shift_id: int, *, stamp: str, now: dt.datetime | None = None
-) -> None:
+) -> int:
     """Take a shift off the roster; refused when someone changed it since it was shown."""
     now = now or config.now(session)
     row = session.get(DutyShift, shift_id)
@@ -401,6 +408,7 @@ def do_delete_shift(
     session.delete(row)
     session.flush()
     audit.record(session, user, "services.roster.delete", "duty_shift", shift_id, before=before, at=now)
+    return shift_id
 
 
 def do_add_person(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import courier, disinfection, entrances, medicine, people, services
 from dashboard.errors import PermissionDenied, StaleEdit, ValidationError
+from dashboard.i18n import set_language
 from dashboard.roles import CurrentUser
 from dashboard.store import run_write
 from db import make_engine, upgrade
@@ -711,6 +712,7 @@ def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World
 
 
 def _open(username: str, lang: str, day: dt.date | None = None):
+    set_language(lang)  # the script thread takes the test thread's language (as in test_supplies)
     at_ = open_app(username, lang)
     if day is not None:
         at_.session_state["as_of"] = day
@@ -730,7 +732,7 @@ def test_services_page_shows_the_four_services(world_app: World, lang: str) -> N
         assert "Targets still undone" in shown and "Gate to site" in shown
     else:
         assert "下次配药车" in shown and "发现 1 段无人值守" in shown
-    assert "Zhang" in shown  # the secretary sees names in full
+    assert "Wang Three" in shown and "Li Six" in shown  # the secretary sees names in full
 
 
 def test_services_page_courier_form_saves_and_refuses(world_app: World) -> None:
