@@ -4,10 +4,13 @@ per role (password PASSWORD), in demo mode or not. Used by the accounts, audit a
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -120,3 +123,50 @@ def template(folder: Path, demo: bool = True) -> Path:
         c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
+
+
+# --- fixtures (import them into a test module by name) ----------------------------------------
+
+
+def _clear_streamlit_caches() -> None:
+    import streamlit as st
+
+    from dashboard import server
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    server._engine.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def small_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Path]:
+    """The small committee as SQLite template files: demo mode (True) and production (False)."""
+    folder = tmp_path_factory.mktemp("small")
+    return {demo: template(folder, demo) for demo in (True, False)}
+
+
+def _app_db(templates: dict[bool, Path], demo: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    dest = tmp_path / "small-app.db"
+    shutil.copyfile(templates[demo], dest)
+    url = f"sqlite:///{dest}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    _clear_streamlit_caches()
+    return url
+
+
+@pytest.fixture
+def small_app_db(
+    small_templates: dict[bool, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A private copy of the small demo committee that the app (AppTest, the /auth routes) uses."""
+    yield _app_db(small_templates, True, tmp_path, monkeypatch)
+    _clear_streamlit_caches()
+
+
+@pytest.fixture
+def small_prod_db(
+    small_templates: dict[bool, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The same committee with demo mode off (a production install)."""
+    yield _app_db(small_templates, False, tmp_path, monkeypatch)
+    _clear_streamlit_caches()
