@@ -127,7 +127,7 @@ def restore_login() -> CurrentUser | None:
             return user
         _forget_login()
     token = st.context.cookies.get(auth.COOKIE_NAME) if hasattr(st, "context") else None
-    if token:
+    if isinstance(token, str) and token:
         with read_session() as s:
             found = auth.session_for_token(s, token)
         if found:
