@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import and_, case, func, or_, select
@@ -34,6 +35,17 @@ from db.models import (
 )
 
 R = ScreeningResult
+
+
+@dataclass(frozen=True)
+class RetestOutcome:
+    """What recording a retest did: the result and, for a positive, the case it opened."""
+
+    retest_id: int
+    result: str
+    case_id: int | None
+
+
 ANTIGEN_VALUES = ("negative", "positive", "not_done")
 PLACE_COLUMNS = ["resident_id", "grid_id", "grid", "compound", "building", "room", "name", "phone"]
 
@@ -256,8 +268,8 @@ def record_retest(
     version: int,
     severity: str = "asymptomatic",
     now: dt.datetime | None = None,
-) -> int | None:
-    """Record a single-tube retest: positive → a case (its id is returned), negative → released."""
+) -> RetestOutcome:
+    """Record a single-tube retest: positive → a case, negative → released."""
     now = now or config.now(session)
     result = validate.choice(result, ("negative", "positive"), "screening.retest_result")
     severity = validate.choice(severity, CASE_SEVERITIES, "screening.severity")
@@ -294,7 +306,7 @@ def record_retest(
         after=audit.snapshot(retest),
         at=now,
     )
-    return case_id
+    return RetestOutcome(retest.id, result, case_id)
 
 
 def _open_case(

@@ -22,6 +22,16 @@ section = st.radio(
     label_visibility="collapsed",
 )
 held = ui.cached(screening.rounds, day)
+flash = st.session_state.pop("scr_flash", None)
+if flash:
+    st.success(flash)
+
+
+def after_write(result: object, message: str) -> None:
+    """Show the lists again with the write in them, and say what was done."""
+    if result is not None:
+        st.session_state["scr_flash"] = message
+        st.rerun()
 
 
 def round_label(r) -> str:  # noqa: ANN001 - a row of screening.rounds
@@ -160,7 +170,8 @@ def show_missed() -> None:
         return
     st.caption(t("screening.missed_count", n=len(missed)))
     shown = missed.assign(
-        why=[screening.why_missed(o, b) for o, b in zip(missed["outcome"], missed["bedridden"], strict=True)]
+        why=[screening.why_missed(o, b) for o, b in zip(missed["outcome"], missed["bedridden"], strict=True)],
+        outcome_note=missed["outcome_note"].fillna(""),
     )
     ui.masked_table(
         shown[["grid_id", "grid", "building", "room", "name", "phone", "why", "outcome_note"]].rename(
@@ -184,16 +195,10 @@ def show_missed() -> None:
             tube_no = st.text_input(t("screening.tube_no_door"), max_chars=30)
             note = st.text_input(t("common.note"), max_chars=200)
             if st.form_submit_button(t("common.save"), type="primary", width="stretch"):
-                ui.write(
-                    screening.mark_missed,
-                    user,
-                    round_id,
-                    resident_id,
-                    outcome,
-                    note=note,
-                    tube_no=tube_no,
-                    success=t("screening.marked"),
+                saved = ui.write(
+                    screening.mark_missed, user, round_id, resident_id, outcome, note=note, tube_no=tube_no
                 )
+                after_write(saved, t("screening.marked"))
         with st.expander(t("screening.exempt_title")), st.form("scr_exempt", clear_on_submit=True):
             resident_id = st.selectbox(t("common.resident"), list(labels), format_func=labels.get)
             reason = st.radio(
@@ -202,9 +207,8 @@ def show_missed() -> None:
                 format_func=lambda r: code("exempt_reason", r),
             )
             if st.form_submit_button(t("common.save"), width="stretch"):
-                ui.write(
-                    screening.mark_exempt, user, round_id, resident_id, reason, success=t("screening.marked")
-                )
+                saved = ui.write(screening.mark_exempt, user, round_id, resident_id, reason)
+                after_write(saved, t("screening.marked"))
     if roles.allowed(user, "export.aggregate") and roles.allowed(user, "screening.missed"):
         if st.button(t("screening.export"), icon=":material/download:", key="scr_export"):
             data = ui.write(screening.export_missed, user, round_id, grid_id, day)
@@ -231,7 +235,7 @@ def show_tubes() -> None:
                 if st.form_submit_button(t("screening.tube_mark"), type="primary", width="stretch"):
                     opened = ui.write(tubes.mark_tube_abnormal, user, round_id, tube_no)
                     if opened:
-                        st.warning(t("screening.tube_marked", n=len(opened), tube=tube_no.strip()))
+                        after_write(opened, t("screening.tube_marked", n=len(opened), tube=tube_no.strip()))
         abnormal = ui.cached(tubes.abnormal_tubes, round_id)
         if not abnormal.empty:
             st.dataframe(
@@ -286,15 +290,15 @@ def show_tubes() -> None:
                 format_func=lambda v: code("case_severity", v),
             )
             if st.form_submit_button(t("common.save"), type="primary", width="stretch"):
-                ui.write(
+                saved = ui.write(
                     tubes.record_retest,
                     user,
                     retest_id,
                     result,
                     version=int(rows[retest_id].version),
                     severity=severity,
-                    success=t("screening.retest_saved"),
                 )
+                after_write(saved, t("screening.retest_saved"))
 
 
 def show_antigen() -> None:
@@ -346,9 +350,10 @@ def show_antigen() -> None:
         if st.form_submit_button(t("common.save"), type="primary", width="stretch"):
             counts = ui.write(tubes.record_household_antigen, user, round_id, household_id, chosen)
             if counts is not None:
-                st.success(t("screening.antigen_saved", **counts))
+                message = t("screening.antigen_saved", **counts)
                 if counts["positive"]:
-                    st.warning(t("screening.antigen_positive", n=counts["positive"]))
+                    message += " " + t("screening.antigen_positive", n=counts["positive"])
+                after_write(counts, message)
 
 
 def show_import() -> None:
@@ -429,8 +434,7 @@ def show_import() -> None:
         st.session_state.pop("scr_dry", None)
         if done is not None:
             s = screening_import.summary(done)
-            bar.progress(1.0, text=t("screening.imp_done", add=s["add"], update=s["update"]))
-            st.success(t("screening.imp_done", add=s["add"], update=s["update"]))
+            after_write(done, t("screening.imp_done", add=s["add"], update=s["update"]))
 
 
 def show_rounds() -> None:
@@ -477,10 +481,8 @@ def show_rounds() -> None:
                     site_ids=site_ids,
                     time_slots=slots,
                     note=note,
-                    success=t("screening.created"),
                 )
-                if new_id is not None:
-                    st.rerun()
+                after_write(new_id, t("screening.created"))
     if held.empty:
         ui.empty("screening.none_rounds")
         return
