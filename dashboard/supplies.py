@@ -233,7 +233,7 @@ def set_stock(
     *,
     version: int,
     now: dt.datetime | None = None,
-) -> None:
+) -> int:
     """Correct the stock received (more arrived, or a miscount); never below the portions already out."""
     roles.require(user, "supplies.batch")
     now = now or config.now(session)
@@ -256,11 +256,12 @@ def set_stock(
         after=audit.snapshot(batch),
         at=now,
     )
+    return stock
 
 
 def release_batch(
     session: Session, user: CurrentUser, batch_id: int, *, version: int, now: dt.datetime | None = None
-) -> None:
+) -> dt.datetime:
     """Release a batch for distribution (deliveries are only accepted into released batches)."""
     roles.require(user, "supplies.batch")
     now = now or config.now(session)
@@ -285,6 +286,7 @@ def release_batch(
         after=audit.snapshot(batch),
         at=now,
     )
+    return now
 
 
 # --- the allocation preview -----------------------------------------------------------------
@@ -345,6 +347,12 @@ def allocation_preview(session: Session, rule: Rule, stock: int) -> Preview:
     needed = int(frames["grid"]["portions_needed"].sum())
     households = int(frames["grid"]["households"].sum())
     return Preview(needed, households, stock, frames["grid"], frames["compound"])
+
+
+def batch_preview(session: Session, batch_id: int) -> Preview:
+    """The allocation preview of a recorded batch (its rule against its stock)."""
+    batch = get_batch(session, batch_id)
+    return allocation_preview(session, Rule.of(batch), batch.stock)
 
 
 def portions_out(session: Session, batch_id: int, as_of: dt.date | None = None) -> int:

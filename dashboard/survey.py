@@ -96,6 +96,16 @@ def door_households(session: Session, building_id: int, door: str) -> pd.DataFra
     return pd.DataFrame(rows, columns=cols)
 
 
+def building_households(session: Session, building_id: int) -> pd.DataFrame:
+    """Every household of a building: household_id, door, room, size, version."""
+    rows = session.execute(
+        select(Household.id, Household.door, Household.room, Household.size, Household.version)
+        .where(Household.building_id == building_id)
+        .order_by(Household.id)
+    ).all()
+    return pd.DataFrame(rows, columns=["household_id", "door", "room", "size", "version"])
+
+
 def household_residents(session: Session, household_id: int) -> pd.DataFrame:
     """The residents listed in a household: resident_id, name, birth_year, grid_id."""
     rows = session.execute(

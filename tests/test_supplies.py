@@ -665,3 +665,148 @@ def test_delivery_sheet_masks_heads_and_is_audited(engine: Engine, area: Area) -
         assert row.after == {"buildings": sorted([area.house, area.cottage])}
     with pytest.raises(PermissionDenied):
         run_write(engine, supply_sheet.delivery_sheet, area.leader1, bid, [area.block], now=NOW)
+
+
+# --- the page (AppTest on the seeded demo) --------------------------------------------------
+
+
+@pytest.fixture
+def page_lang(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """Open the supplies page in a language.
+
+    AppTest runs a switched-to page file directly (it sees the pages/ folder), without the frame
+    that sets the language, so the script thread starts with the catalogue's default (zh); a
+    language default for those fresh threads makes the English run really English.
+    """
+    import contextvars
+
+    from dashboard import i18n
+
+    def use(lang: str) -> None:
+        monkeypatch.setattr(i18n, "_current", contextvars.ContextVar("juwei_lang", default=lang))
+
+    return use
+
+
+def _button(at, label: str):  # noqa: ANN001, ANN202 - AppTest objects
+    return next(b for b in at.button if b.label == label)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("username", ["shuji", "grid01", "task", "viewer"])
+def test_page_every_section_renders(app_db: str, page_lang, username: str, lang: str) -> None:  # noqa: ANN001
+    from dashboard.i18n import t
+    from tests.helpers import open_app, texts
+
+    page_lang(lang)
+    at = open_app(username, lang, page="pages/supplies.py")
+    assert not at.exception
+    assert t("supplies.title") in texts(at)
+    offered = at.radio(key="sup_section").options
+    sections = [
+        s for s in ("deliver", "coverage", "batches", "survey", "sheets") if t(f"supplies.tab_{s}") in offered
+    ]
+    assert len(sections) == len(offered)
+    for section in sections:
+        at.radio(key="sup_section").set_value(section).run()
+        assert not at.exception, (section, at.exception)
+        assert not at.error, [e.value for e in at.error]
+
+
+def _open_delivery(username: str) -> tuple[int, int, int, str]:
+    """(batch, building, household, room): a household of the user's grid still owed the current batch."""
+    from db import make_engine
+    from db.models import User
+
+    engine = make_engine()
+    with Session(engine) as s:
+        grid_id = s.scalar(select(User.grid_id).where(User.username == username))
+        batch_id = supplies.current_batch(s, TODAY)
+        missing = supplies.not_reached(s, batch_id, TODAY, grid_id)
+        row = missing[missing["status"].isna()].iloc[0]
+        building_id = int(
+            s.scalar(select(Household.building_id).where(Household.id == int(row.household_id)))
+        )
+    engine.dispose()
+    return batch_id, building_id, int(row.household_id), str(row.room)
+
+
+def _deliveries(batch_id: int, household_id: int) -> list[tuple[str, int]]:
+    from db import make_engine
+
+    engine = make_engine()
+    with Session(engine) as s:
+        rows = s.execute(
+            select(Delivery.status, Delivery.portions).where(
+                Delivery.batch_id == batch_id, Delivery.household_id == household_id
+            )
+        ).all()
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_grid_leader_records_a_delivery_and_a_second_is_refused(
+    app_db: str, page_lang, lang: str
+) -> None:  # noqa: ANN001
+    from dashboard.i18n import t
+    from tests.helpers import open_app, texts
+
+    page_lang(lang)
+    batch_id, building_id, household_id, room = _open_delivery("grid01")
+    at = open_app("grid01", lang, page="pages/supplies.py")
+    assert at.radio(key="sup_section").value == "deliver"  # a grid leader lands on the delivery form
+    at.selectbox(key="sup_building").set_value(building_id).run()
+    at.selectbox(key="sup_one_household").set_value(household_id)
+    _button(at, t("supplies.deliver_submit")).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert t("supplies.delivered_ok", room=room, status=t("code.delivery_status.delivered")) in texts(at)
+    assert _deliveries(batch_id, household_id) == [("delivered", 1)]
+    # Wrong input: the same household again is refused with a message, nothing changes.
+    at.selectbox(key="sup_building").set_value(building_id).run()
+    at.selectbox(key="sup_one_household").set_value(household_id)
+    _button(at, t("supplies.deliver_submit")).click().run()
+    assert not at.exception
+    refusal = t("supplies.already_delivered").rsplit("}", 1)[1]  # "; it cannot be delivered twice."
+    assert [e.value for e in at.error if refusal in str(e.value) and room in str(e.value)]
+    assert _deliveries(batch_id, household_id) == [("delivered", 1)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_secretary_creates_previews_and_releases_a_batch(app_db: str, page_lang, lang: str) -> None:  # noqa: ANN001
+    from dashboard.i18n import t
+    from db import make_engine
+    from tests.helpers import open_app, texts
+
+    page_lang(lang)
+    at = open_app("shuji", lang, page="pages/supplies.py")
+    at.radio(key="sup_section").set_value("batches").run()
+    # Wrong input: no name.
+    at.number_input(key="sup_new_stock").set_value(100)
+    _button(at, t("supplies.create_submit")).click().run()
+    assert not at.exception
+    assert t("common.required", field=t("supplies.batch_name")) in [e.value for e in at.error]
+    at.text_input(key="sup_new_name").set_value("Batch 7")
+    at.number_input(key="sup_new_stock").set_value(100)
+    _button(at, t("supplies.create_submit")).click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert t("supplies.created_ok", name="Batch 7") in shown
+    assert t("supplies.preview_title", name="Batch 7") in shown
+    assert [e.value for e in at.error] == [t("supplies.shortfall", n="2,982")]  # 3,082 needed, 100 received
+    by_grid = at.dataframe[1].value  # batches, then the preview by grid
+    assert int(by_grid.iloc[:, 2].sum()) == 3082
+    _button(at, t("supplies.release_submit")).click().run()
+    assert not at.exception
+    assert t("supplies.released_ok", name="Batch 7") in texts(at)
+    engine = make_engine()
+    with Session(engine) as s:
+        batch = s.scalars(select(SupplyBatch).where(SupplyBatch.name == "Batch 7")).one()
+        assert (batch.rule, batch.large_threshold, batch.large_portions, batch.stock) == (
+            "large_household",
+            6,
+            2,
+            100,
+        )
+        assert batch.released_at is not None
+    engine.dispose()
