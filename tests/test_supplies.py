@@ -810,3 +810,52 @@ def test_page_secretary_creates_previews_and_releases_a_batch(app_db: str, page_
         )
         assert batch.released_at is not None
     engine.dispose()
+
+
+# --- the Huamei demo ------------------------------------------------------------------------
+
+
+def _seeded_batch(session: Session, rule: str) -> SupplyBatch:
+    return session.scalars(
+        select(SupplyBatch).where(SupplyBatch.rule == rule).order_by(SupplyBatch.date)
+    ).first()
+
+
+def test_demo_batch_1_per_door_is_short_and_batch_2_reaches_2969_households(seeded: Session) -> None:
+    from seed import story
+
+    per_door = supplies.allocation_preview(seeded, supplies.Rule("per_door"), 0)
+    per_household = supplies.allocation_preview(seeded, supplies.Rule("per_household"), 0)
+    assert per_household.households == per_household.needed == story.HOUSEHOLDS == 2969
+    assert per_door.needed < per_household.needed  # homestead doors hide several households
+    doors = seeded.execute(select(Household.building_id, Household.door).distinct()).all()
+    assert per_door.needed == len(doors)
+    recon = supplies.reconciliation(seeded, story.DEMO_TODAY).set_index("batch_id")
+    first, second = _seeded_batch(seeded, "per_door"), _seeded_batch(seeded, "per_household")
+    one, two = recon.loc[first.id], recon.loc[second.id]
+    assert one.households_entitled == len(doors) and one.households_left_out == 2969 - len(doors) > 500
+    assert one.portions_out == one.stock  # every door served, the families behind them not
+    assert two.households_entitled == two.households_reached == 2969 and two.households_left_out == 0
+    assert two.portions_out == two.stock == 2969
+    # From batch 3 on, households of 6 or more people get 2 portions.
+    large = seeded.scalar(select(func.count()).select_from(Household).where(Household.size >= 6))
+    third = recon[recon["rule"] == "large_household"].sort_values("date").iloc[0]
+    assert third.portions_needed == 2969 + large
+
+
+def test_demo_current_batch_coverage_and_building_layer(seeded: Session) -> None:
+    from seed import story
+
+    batch_id = supplies.current_batch(seeded, story.DEMO_TODAY)
+    summary = supplies.supply_summary(seeded, story.DEMO_TODAY)
+    assert summary.batch_id == batch_id and summary.households_entitled == 2969
+    assert 0.5 < summary.coverage < 1.0  # the latest batch is still under way on 29 May
+    earlier = supplies.supply_summary(seeded, story.DEMO_TODAY - dt.timedelta(days=2))
+    assert earlier.batch_id == batch_id and earlier.households_reached < summary.households_reached
+    layer = supplies.building_coverage(seeded, batch_id, story.DEMO_TODAY)
+    assert layer["coverage"].between(0, 1).all()
+    assert len(layer) == seeded.scalar(select(func.count(func.distinct(Household.building_id))))
+    by_grid = supplies.coverage(seeded, batch_id, story.DEMO_TODAY, "grid")
+    assert len(by_grid) == story.GRIDS and by_grid["households_entitled"].sum() == 2969
+    missing = supplies.not_reached(seeded, batch_id, story.DEMO_TODAY)
+    assert len(missing) == 2969 - summary.households_reached
