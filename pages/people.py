@@ -1,0 +1,448 @@
+"""人员与排班: who works for the committee (staff, cadres, inner-field, property, volunteers, guards),
+teams and grids, the roster of shifts, and who is on duty at a moment."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import config, people, roles, ui
+from dashboard.i18n import code, t
+from db.models import CADRE_LEVELS, PERSON_KINDS, VOLUNTEER_KINDS
+
+user = ui.require_user()
+day = ui.as_of()
+today = ui.today()
+meeting = ui.meeting_mode(user)
+can_edit_people = roles.allowed(user, "people.edit") and not meeting
+with ui.read_session() as _s:
+    editable_teams = people.teams_for(_s, user) if not meeting else pd.DataFrame(columns=["team_id"])
+
+st.title(t("people.title"))
+flash = st.session_state.pop("ppl_flash", None)
+if flash:
+    st.success(flash)
+
+COLS = {
+    "name": t("common.name"),
+    "person_name": t("common.name"),
+    "phone": t("common.phone"),
+    "kind": t("people.kind"),
+    "cadre_level": t("people.cadre_level"),
+    "volunteer_kind": t("people.volunteer_kind"),
+    "organisation": t("people.organisation"),
+    "team": t("common.team"),
+    "grid": t("people.grid"),
+    "active": t("people.active"),
+    "members": t("people.members"),
+    "entrance": t("people.entrance"),
+    "starts_at": t("people.starts_at"),
+    "ends_at": t("people.ends_at"),
+    "task": t("people.task"),
+}
+
+
+def done(message: str) -> None:
+    """Keep the success message across the rerun that shows the new figures."""
+    st.session_state["ppl_flash"] = message
+    st.rerun()
+
+
+def seen(name: str, key: object, value: str | None = None) -> str | None:
+    """The stamp of a record as the user last saw it; stores value when given."""
+    store = st.session_state.setdefault(f"ppl_seen_{name}", {})
+    if value is not None:
+        store[str(key)] = value
+    return store.get(str(key))
+
+
+def show(df: pd.DataFrame, columns: list[str]) -> None:
+    """A staff table: names and phones shown as this user's role allows (none in meeting mode)."""
+    shown = people.mask_staff(df, user, meeting=meeting)
+    for col, kind in (
+        ("kind", "person_kind"),
+        ("cadre_level", "cadre_level"),
+        ("volunteer_kind", "volunteer_kind"),
+    ):
+        if col in shown.columns:
+            shown[col] = shown[col].map(lambda v, k=kind: code(k, v) if isinstance(v, str) else "")
+    keep = [c for c in columns if c in shown.columns]
+    st.dataframe(shown[keep].rename(columns=COLS), hide_index=True, width="stretch")
+
+
+def _fmt_time(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in ("starts_at", "ends_at"):
+        out[col] = out[col].map(lambda v: v.strftime("%m-%d %H:%M"))
+    out["entrance"] = out["entrance"].fillna("")
+    return out
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+def people_tab() -> None:
+    counts = ui.cached(people.people_counts)
+    ui.kpi_row(
+        [{"label": code("person_kind", k), "value": counts.get(k, 0)} for k in PERSON_KINDS],
+        columns=3,
+    )
+    st.caption(t("people.cadres_by_level", **{lvl: counts.get(f"cadre.{lvl}", 0) for lvl in CADRE_LEVELS}))
+    st.caption(
+        t("people.volunteers_by_kind", **{v: counts.get(f"volunteer.{v}", 0) for v in VOLUNTEER_KINDS})
+    )
+    teams = ui.cached(people.teams_overview)
+    team_labels = {None: t("common.all")} | dict(
+        zip(teams["team_id"].astype(int), teams["team"], strict=True)
+    )
+    kind = st.selectbox(
+        t("people.kind"),
+        [None, *PERSON_KINDS],
+        format_func=lambda k: t("common.all") if k is None else code("person_kind", k),
+        key="ppl_kind",
+    )
+    team_id = st.selectbox(
+        t("common.team"), list(team_labels), format_func=lambda x: team_labels[x], key="ppl_team"
+    )
+    listed = ui.cached(people.people_list, kind, team_id)
+    if listed.empty:
+        ui.empty("people.none_people")
+    else:
+        show(
+            listed,
+            [
+                "name",
+                "phone",
+                "kind",
+                "cadre_level",
+                "volunteer_kind",
+                "organisation",
+                "team",
+                "grid",
+                "active",
+            ],
+        )
+    if can_edit_people:
+        assign_form(teams)
+
+
+def assign_form(teams: pd.DataFrame) -> None:
+    everyone = ui.cached(people.people_list)
+    if everyone.empty:
+        return
+    grids = ui.cached(people.grid_assignment)
+    team_opts = {None: t("people.no_team")} | dict(
+        zip(teams["team_id"].astype(int), teams["team"], strict=True)
+    )
+    grid_opts = {None: t("people.no_grid")} | dict(
+        zip(grids["grid_id"].astype(int), grids["grid"].astype(str), strict=True)
+    )
+    st.divider()
+    st.markdown(f"**{t('people.form_assign')}**")
+    labels = {
+        int(pid): f"{name} · {code('person_kind', kind)}"
+        for pid, name, kind in zip(everyone["person_id"], everyone["name"], everyone["kind"], strict=True)
+    }
+    person_id = st.selectbox(
+        t("people.person"), list(labels), format_func=lambda p: labels[p], key="ppl_person"
+    )
+    row = everyone[everyone["person_id"] == person_id].iloc[0]
+    team_now = None if pd.isna(row["team_id"]) else int(row["team_id"])
+    grid_now = None if pd.isna(row["staff_grid_id"]) else int(row["staff_grid_id"])
+    with st.form("ppl_assign_form"):
+        team_id = st.selectbox(
+            t("common.team"),
+            list(team_opts),
+            index=list(team_opts).index(team_now) if team_now in team_opts else 0,
+            format_func=lambda x: team_opts[x],
+            key=f"ppl_assign_team_{person_id}",
+        )
+        grid_id = st.selectbox(
+            t("people.grid"),
+            list(grid_opts),
+            index=list(grid_opts).index(grid_now) if grid_now in grid_opts else 0,
+            format_func=lambda x: grid_opts[x],
+            key=f"ppl_assign_grid_{person_id}",
+        )
+        phone = st.text_input(
+            t("common.phone"), value=row["phone"], max_chars=20, key=f"ppl_assign_phone_{person_id}"
+        )
+        active = st.checkbox(
+            t("people.active"), value=bool(row["active"]), key=f"ppl_assign_active_{person_id}"
+        )
+        submitted = st.form_submit_button(
+            t("common.save"), type="primary", width="stretch", key="ppl_assign_submit"
+        )
+    if submitted:
+        saved = ui.write(
+            people.do_assign_person,
+            user,
+            int(person_id),
+            stamp=seen("person", person_id) or row["stamp"],
+            team_id=team_id,
+            grid_id=grid_id,
+            phone=phone,
+            active=active,
+        )
+        if saved is not None:
+            done(t("common.saved"))
+    seen("person", person_id, row["stamp"])
+
+    st.markdown(f"**{t('people.form_new')}**")
+    with st.form("ppl_new_form", clear_on_submit=False):
+        name = st.text_input(t("common.name"), max_chars=60, key="ppl_new_name")
+        kind = st.selectbox(
+            t("people.kind"),
+            list(PERSON_KINDS),
+            format_func=lambda k: code("person_kind", k),
+            key="ppl_new_kind",
+        )
+        level = st.selectbox(
+            t("people.cadre_level"),
+            list(CADRE_LEVELS),
+            format_func=lambda k: code("cadre_level", k),
+            key="ppl_new_level",
+        )
+        vkind = st.selectbox(
+            t("people.volunteer_kind"),
+            list(VOLUNTEER_KINDS),
+            format_func=lambda k: code("volunteer_kind", k),
+            key="ppl_new_vkind",
+        )
+        phone = st.text_input(t("common.phone"), max_chars=20, key="ppl_new_phone")
+        organisation = st.text_input(t("people.organisation"), max_chars=100, key="ppl_new_org")
+        team_id = st.selectbox(
+            t("common.team"), list(team_opts), format_func=lambda x: team_opts[x], key="ppl_new_team"
+        )
+        grid_id = st.selectbox(
+            t("people.grid"), list(grid_opts), format_func=lambda x: grid_opts[x], key="ppl_new_grid"
+        )
+        submitted = st.form_submit_button(t("common.submit"), width="stretch", key="ppl_new_submit")
+    if submitted:
+        saved = ui.write(
+            people.do_add_person,
+            user,
+            name,
+            kind,
+            phone=phone,
+            cadre_level=level,
+            volunteer_kind=vkind,
+            organisation=organisation,
+            team_id=team_id,
+            grid_id=grid_id,
+        )
+        if saved is not None:
+            done(t("people.added"))
+
+
+# --- teams and grids --------------------------------------------------------------------------
+
+
+def teams_tab() -> None:
+    st.markdown(f"**{t('people.teams_title')}**")
+    teams = ui.cached(people.teams_overview)
+    if teams.empty:
+        ui.empty("people.none_teams")
+    else:
+        shown = people.mask_staff(teams, user, meeting=meeting)
+        shown["kind"] = shown["kind"].map(lambda v: code("team_kind", v))
+        renamed = {
+            "team": t("common.team"),
+            "kind": t("people.kind"),
+            "person_name": t("people.lead"),
+            "members": t("people.members"),
+        }
+        st.dataframe(
+            shown[[c for c in renamed if c in shown.columns]].rename(columns=renamed),
+            hide_index=True,
+            width="stretch",
+        )
+    st.markdown(f"**{t('people.grids_title')}**")
+    grids = ui.cached(people.grid_assignment)
+    if grids.empty:
+        ui.empty("people.none_grids")
+    else:
+        renamed = {
+            "grid": t("common.grid"),
+            "grid_name": t("people.grid_name"),
+            "person_name": t("people.leader"),
+            "committee_staff": code("person_kind", "committee_staff"),
+            "cadre": code("person_kind", "cadre"),
+            "volunteer": code("person_kind", "volunteer"),
+            "total": t("people.total"),
+        }
+        shown = people.mask_staff(grids, user, meeting=meeting)
+        st.dataframe(
+            shown[[c for c in renamed if c in shown.columns]].rename(columns=renamed),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+# --- roster -----------------------------------------------------------------------------------
+
+
+def roster_tab() -> None:
+    st.markdown(f"**{t('people.roster_day', date=day.isoformat())}**")
+    teams = ui.cached(people.teams_overview)
+    team_labels = {None: t("common.all")} | dict(
+        zip(teams["team_id"].astype(int), teams["team"], strict=True)
+    )
+    default = (
+        list(team_labels).index(user.team_id) if user.role == "task" and user.team_id in team_labels else 0
+    )
+    team_id = st.selectbox(
+        t("people.team_filter"),
+        list(team_labels),
+        index=default,
+        format_func=lambda x: team_labels[x],
+        key="roster_team",
+    )
+    shifts = ui.cached(people.roster, day, team_id)
+    if shifts.empty:
+        ui.empty("people.none_roster")
+    else:
+        show(_fmt_time(shifts), ["person_name", "phone", "team", "entrance", "starts_at", "ends_at", "task"])
+    if meeting:
+        return
+    if not roles.allowed(user, "services.roster") or editable_teams.empty:
+        if user.role not in ("viewer",):
+            st.caption(t("people.no_roster_rights"))
+        return
+    team_ids = set(editable_teams["team_id"].astype(int))
+    members = ui.cached(people.people_list)
+    members = members[members["active"] & members["team_id"].isin(list(team_ids))]
+    entrances = ui.cached(people.entrance_choices)
+    e_labels = {None: t("people.no_entrance")} | dict(
+        zip(entrances["entrance_id"].astype(int), entrances["entrance"], strict=True)
+    )
+    st.divider()
+    st.markdown(f"**{t('people.form_add')}**")
+    if members.empty:
+        st.info(t("people.no_team_people"))
+    else:
+        labels = {
+            int(pid): f"{name} · {team}"
+            for pid, name, team in zip(members["person_id"], members["name"], members["team"], strict=True)
+        }
+        with st.form("roster_add_form"):
+            person_id = st.selectbox(
+                t("people.person"), list(labels), format_func=lambda p: labels[p], key="roster_person"
+            )
+            start_day = st.date_input(t("people.start_day"), value=day, key="roster_start_day")
+            start_time = st.time_input(
+                t("people.start_time"), value=dt.time(8, 0), step=1800, key="roster_start"
+            )
+            end_day = st.date_input(t("people.end_day"), value=day, key="roster_end_day")
+            end_time = st.time_input(t("people.end_time"), value=dt.time(16, 0), step=1800, key="roster_end")
+            task = st.text_input(t("people.task"), max_chars=100, key="roster_task")
+            entrance_id = st.selectbox(
+                t("people.entrance"), list(e_labels), format_func=lambda e: e_labels[e], key="roster_entrance"
+            )
+            submitted = st.form_submit_button(
+                t("common.save"), type="primary", width="stretch", key="roster_submit"
+            )
+        if submitted:
+            saved = ui.write(
+                people.do_add_shift,
+                user,
+                int(person_id),
+                dt.datetime.combine(start_day, start_time),
+                dt.datetime.combine(end_day, end_time),
+                entrance_id=entrance_id,
+                task=task,
+            )
+            if saved is not None:
+                done(t("common.saved"))
+    mine = shifts[shifts["team_id"].isin(list(team_ids))] if not shifts.empty else shifts
+    if mine.empty:
+        return
+    st.markdown(f"**{t('people.form_edit')}**")
+    shown = people.mask_staff(mine, user, meeting=meeting)
+    labels = {
+        int(sid): f"{name} · {s:%m-%d %H:%M}–{e:%m-%d %H:%M}"
+        for sid, name, s, e in zip(
+            mine["shift_id"], shown["person_name"], mine["starts_at"], mine["ends_at"], strict=True
+        )
+    }
+    shift_id = st.selectbox(
+        t("people.shift"), list(labels), format_func=lambda x: labels[x], key="roster_edit_shift"
+    )
+    row = mine[mine["shift_id"] == shift_id].iloc[0]
+    current_entrance = None if pd.isna(row["entrance_id"]) else int(row["entrance_id"])
+    with st.form("roster_edit_form"):
+        start_day = st.date_input(
+            t("people.start_day"), value=row["starts_at"].date(), key=f"roster_e_sd_{shift_id}"
+        )
+        start_time = st.time_input(
+            t("people.start_time"), value=row["starts_at"].time(), step=1800, key=f"roster_e_st_{shift_id}"
+        )
+        end_day = st.date_input(
+            t("people.end_day"), value=row["ends_at"].date(), key=f"roster_e_ed_{shift_id}"
+        )
+        end_time = st.time_input(
+            t("people.end_time"), value=row["ends_at"].time(), step=1800, key=f"roster_e_et_{shift_id}"
+        )
+        task = st.text_input(
+            t("people.task"), value=row["task"], max_chars=100, key=f"roster_e_task_{shift_id}"
+        )
+        entrance_id = st.selectbox(
+            t("people.entrance"),
+            list(e_labels),
+            index=list(e_labels).index(current_entrance) if current_entrance in e_labels else 0,
+            format_func=lambda e: e_labels[e],
+            key=f"roster_e_ent_{shift_id}",
+        )
+        save = st.form_submit_button(t("common.save"), width="stretch", key="roster_edit_submit")
+        delete = st.form_submit_button(t("people.delete"), width="stretch", key="roster_delete_submit")
+    stamp = seen("shift", shift_id) or row["stamp"]
+    if save:
+        saved = ui.write(
+            people.do_edit_shift,
+            user,
+            int(shift_id),
+            dt.datetime.combine(start_day, start_time),
+            dt.datetime.combine(end_day, end_time),
+            stamp=stamp,
+            entrance_id=entrance_id,
+            task=task,
+        )
+        if saved is not None:
+            done(t("common.saved"))
+    elif delete:
+        if ui.write(people.do_delete_shift, user, int(shift_id), stamp=stamp) is not None:
+            done(t("people.deleted"))
+    seen("shift", shift_id, row["stamp"])
+
+
+# --- on duty ----------------------------------------------------------------------------------
+
+
+def on_duty_tab() -> None:
+    now = ui.cached(config.now)
+    default = now.time().replace(second=0, microsecond=0) if day == today else dt.time(12, 0)
+    chosen = st.time_input(t("people.pick_time"), value=default, step=900, key="duty_time")
+    with ui.read_session() as s:
+        moment = people.duty_moment(s, day, chosen)
+        duty = people.on_duty(s, moment)
+    st.markdown(f"**{t('people.on_duty_at', moment=moment.strftime('%Y-%m-%d %H:%M'), n=len(duty))}**")
+    if duty.empty:
+        ui.empty("people.none_on_duty")
+    else:
+        show(
+            _fmt_time(duty),
+            ["person_name", "phone", "kind", "team", "entrance", "starts_at", "ends_at", "task"],
+        )
+
+
+tab_people, tab_teams, tab_roster, tab_duty = st.tabs(
+    [t("people.tab_people"), t("people.tab_teams"), t("people.tab_roster"), t("people.tab_on_duty")]
+)
+with tab_people:
+    people_tab()
+with tab_teams:
+    teams_tab()
+with tab_roster:
+    roster_tab()
+with tab_duty:
+    on_duty_tab()
