@@ -176,7 +176,7 @@ def building_board(session: Session, as_of: dt.date, *, include_precaution: bool
     df = b.merge(names, on="building_id")[columns]
     if not include_precaution:
         df = df[df["zone"] != "precaution"]
-    df = df.assign(days_left=[_days_left(v, as_of) for v in df["steps_down_on"]])
+    df = df.assign(days_left=pd.array([_days_left(v, as_of) for v in df["steps_down_on"]], dtype="Int64"))
     df["rank"] = df["zone"].map(ORDER)
     return df.sort_values(["rank", "steps_down_on", "building_id"], na_position="last").drop(columns="rank")
 
@@ -192,7 +192,7 @@ def compound_board(session: Session, as_of: dt.date) -> pd.DataFrame:
     if c.empty:
         return pd.DataFrame(columns=columns)
     df = c.merge(names, on="compound_id")
-    df["days_left"] = [_days_left(v, as_of) for v in df["steps_down_on"]]
+    df["days_left"] = pd.array([_days_left(v, as_of) for v in df["steps_down_on"]], dtype="Int64")
     df["rank"] = df["zone"].map(ORDER)
     return df.sort_values(["rank", "compound_id"])[columns]
 

@@ -525,7 +525,12 @@ def test_correcting_the_time_of_a_past_transfer_keeps_it_between_its_neighbourin
     assert moved == at(D, 18)
     with pytest.raises(ValidationError):  # not after the recovery that followed it
         transfers.mark_transfer_done(
-            s, area.grid01, row.id, NOW + dt.timedelta(minutes=30), expected_version=row.version, now=NOW + dt.timedelta(hours=1)
+            s,
+            area.grid01,
+            row.id,
+            NOW + dt.timedelta(minutes=30),
+            expected_version=row.version,
+            now=NOW + dt.timedelta(hours=1),
         )
 
 
@@ -597,3 +602,188 @@ def test_source_analysis_by_housing_household_size_channel_and_household_spread(
     # Figures build without a browser (AppTest cannot draw them).
     assert len(sources.housing_figure(housing).data) == 1
     assert len(sources.curve_figure(sources.daily_cases_by_housing(s, later.date())).data) == 2
+
+
+# --- the Huamei story, read back through these functions -----------------------------------
+
+from seed import story  # noqa: E402
+
+APRIL_6 = dt.date(2022, 4, 6)
+
+
+def _user(s: Session, username: str) -> CurrentUser:
+    from dashboard import auth
+
+    return auth.to_current(s, s.scalar(select(User).where(User.username == username)))
+
+
+def test_seed_peak_of_21_positives_and_nobody_waiting_after_mid_may(seeded: Session) -> None:
+    register = cases.case_register(seeded, story.DEMO_TODAY)
+    per_day = register.groupby("found_on").size()
+    assert per_day.max() == story.PEAK_COUNT == 21
+    assert per_day.idxmax() == story.PEAK_DATE
+    assert register["found_on"].max() == story.LAST_POSITIVE
+    for offset in range(1, (story.DEMO_TODAY - dt.date(2022, 5, 15)).days + 1):
+        day = dt.date(2022, 5, 15) + dt.timedelta(days=offset)
+        board = transfers.transfer_board(seeded, day)
+        assert board.empty, day
+        counts = cases.case_counts(seeded, day)
+        assert counts["reported"] == counts["verified"] == counts["awaiting_transfer"] == 0, day
+
+
+def test_seed_board_on_april_6_shows_who_waited_and_marking_one_moves_it_off(seeded: Session) -> None:
+    board = transfers.transfer_board(seeded, APRIL_6)
+    waiting = board[board["subject"] == "case"]
+    assert len(waiting) >= story.TRANSFER_BACKLOG[dt.date(2022, 4, 5)]
+    assert waiting["overdue"].any() and waiting["hours_waited"].max() > 24
+    assert (board["hours_waited"] > 0).all()
+    before = overview.headline(seeded, APRIL_6)["awaiting_transfer"]
+    assert before == len(waiting)
+    first = waiting.iloc[0]
+    transfers.mark_transfer_done(
+        seeded,
+        _user(seeded, "shuji"),
+        int(first["transfer_id"]),
+        at(APRIL_6, 22),
+        expected_version=int(first["version"]),
+    )
+    after = transfers.transfer_board(seeded, APRIL_6)
+    assert int(first["transfer_id"]) not in set(after["transfer_id"])
+    assert overview.headline(seeded, APRIL_6)["awaiting_transfer"] == before - 1
+
+
+def test_seed_transfer_figures_show_the_backlog_days_and_same_day_otherwise(seeded: Session) -> None:
+    daily = transfers.transfer_daily(seeded, dt.date(2022, 4, 30)).set_index("day")
+    assert daily.loc[story.PEAK_DATE, "same_day_share"] < 1
+    assert daily.loc[story.PEAK_DATE, "requested"] == story.PEAK_COUNT
+    normal = daily.drop(index=list(story.TRANSFER_BACKLOG))
+    assert (normal["same_day_share"] >= 0.6).all()
+    assert normal["median_hours"].median() < 12
+
+
+def test_seed_zones_step_down_on_the_right_days_after_the_last_positive(seeded: Session) -> None:
+    from dashboard import zones
+
+    last = story.LAST_POSITIVE
+    assert zones.zone_counts(seeded, last + dt.timedelta(days=6))["sealed"] >= 1
+    assert zones.zone_counts(seeded, last + dt.timedelta(days=7))["sealed"] == 0
+    assert zones.zone_counts(seeded, last + dt.timedelta(days=13))["controlled"] >= 1
+    assert zones.zone_counts(seeded, last + dt.timedelta(days=14)) == {"sealed": 0, "controlled": 0, "precaution": zones.zone_counts(seeded, last)["precaution"] + zones.zone_counts(seeded, last)["sealed"] + zones.zone_counts(seeded, last)["controlled"]}  # fmt: skip
+    board = zones.building_board(seeded, last)
+    sealed_today = board[board["last_case"] == last]
+    assert not sealed_today.empty
+    assert (sealed_today["steps_down_on"] == last + dt.timedelta(days=7)).all()
+    assert (sealed_today["days_left"] == 7).all()
+    building = int(sealed_today["building_id"].iloc[0])
+    history = zones.zone_history(seeded, building_id=building, until=story.DEMO_TODAY)
+    assert history.iloc[0]["start_on"] == story.FIRST_DAY
+    tail = history.tail(3)[["zone", "start_on", "end_on"]].values.tolist()
+    assert tail == [
+        ["sealed", tail[0][1], last + dt.timedelta(days=6)],
+        ["controlled", last + dt.timedelta(days=7), last + dt.timedelta(days=13)],
+        ["precaution", last + dt.timedelta(days=14), story.DEMO_TODAY],
+    ]
+
+
+def test_seed_source_analysis_shows_homestead_rented_houses_leading_april(seeded: Session) -> None:
+    april = dict(since=dt.date(2022, 4, 1))
+    housing = sources.cases_by_housing(seeded, dt.date(2022, 4, 30), **april)
+    top = housing.iloc[0]
+    assert (top["kind"], bool(top["is_rental"])) == ("homestead", True)
+    assert top["per_1000"] == housing["per_1000"].max()
+    assert sources.cases_by_compound(seeded, dt.date(2022, 4, 30), **april).iloc[0]["kind"] == "homestead"
+    found = sources.clusters(seeded, dt.date(2022, 4, 30), **april)
+    assert len(found) >= 5 and (found["cases"] >= 2).all()
+    spread = sources.household_spread(seeded, dt.date(2022, 4, 30), **april)
+    assert (
+        spread.secondary_cases > 0 and spread.first_cases + spread.secondary_cases == housing["cases"].sum()
+    )
+
+
+# --- the page --------------------------------------------------------------------------------
+
+from dashboard.i18n import set_language  # noqa: E402
+from tests.helpers import open_app, texts  # noqa: E402
+
+PAGE = "pages/cases.py"
+
+
+def _on(at, day: dt.date, section: str):  # noqa: ANN001, ANN202 - an AppTest
+    at.session_state["as_of"] = day
+    at.radio(key="cases_section").set_value(section).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_shows_every_section_as_of_april_6(app_db: str, lang: str) -> None:
+    set_language(lang)  # the script thread takes the test thread's language
+    at = open_app("shuji", lang, PAGE)
+    assert not at.exception
+    _on(at, APRIL_6, "board")
+    shown = texts(at)
+    assert ("2022-04-06 待转运名单" if lang == "zh" else "Waiting for transfer on 2022-04-06") in shown
+    board = at.dataframe[0].value
+    assert len(board) == 41 and board.iloc[0].tolist()[0] == ("阳性" if lang == "zh" else "Case")
+    for section in ("report", "register", "contacts", "zones", "sources"):
+        _on(at, APRIL_6, section)
+    assert ("宅基地 · 租户" if lang == "zh" else "Homestead houses · rented") in texts(at)
+
+
+def test_page_marking_a_transfer_done_moves_it_off_the_board_and_updates_the_overview(app_db: str) -> None:
+    set_language("en")
+    at = _on(open_app("shuji", "en", PAGE), APRIL_6, "board")
+    before = len(at.dataframe[0].value)
+    at.time_input(key="cases_done_time").set_value(dt.time(23, 0))
+    submit = next(b for b in at.button if b.label == "Mark transferred")
+    submit.click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert len(at.dataframe[0].value) == before - 1
+    assert any("Transfer recorded" in s.value for s in at.success)
+    from db import make_engine
+
+    engine = make_engine(app_db)
+    with Session(engine) as check:
+        assert (
+            overview.headline(check, APRIL_6)["awaiting_transfer"] == sum(story.TRANSFER_BACKLOG.values()) - 1
+        )
+    engine.dispose()
+
+
+def test_page_a_grid_leader_reports_a_positive_then_its_contacts_and_is_refused_a_second_report(
+    app_db: str,
+) -> None:
+    set_language("en")
+    at = _on(open_app("grid01", "en", PAGE), story.DEMO_TODAY, "report")
+    building = at.selectbox(key="cases_rep_building").value
+    from db import make_engine
+
+    engine = make_engine(app_db)
+    with Session(engine) as look:
+        people = cases.residents_in(look, building)
+        household = people.groupby("household_id").size().idxmax()  # a family, so contacts are prefilled
+        chosen = int(people.loc[people["household_id"] == household, "resident_id"].iloc[0])
+        family = int(people.groupby("household_id").size().max()) - 1
+        assert people["grid_id"].eq(_user(look, "grid01").grid_id).all()
+    engine.dispose()
+    at.selectbox(key="cases_rep_resident").set_value(chosen).run()
+    at.time_input(key="cases_rep_time").set_value(dt.time(0, 0))
+    next(b for b in at.button if b.label == "Report positive").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("registered" in s.value for s in at.success)
+    # The flow continues on the contacts of the new case, household prefilled.
+    at.radio(key="cases_section").set_value("contacts").run()
+    assert len(at.multiselect(key="cases_con_family").value) == family >= 1
+    next(b for b in at.button if b.label == "Add contacts").click().run()
+    assert not at.exception and not at.error
+    assert any(f"{family} contacts added" in s.value for s in at.success)
+    # Nothing left to prefill: submitting an empty form is refused with a message.
+    next(b for b in at.button if b.label == "Add contacts").click().run()
+    assert at.error and "at least one contact" in at.error[0].value
+    # Reporting the same resident again is refused with a message, not a traceback.
+    at.radio(key="cases_section").set_value("report").run()
+    at.selectbox(key="cases_rep_resident").set_value(chosen)
+    at.time_input(key="cases_rep_time").set_value(dt.time(0, 0))
+    next(b for b in at.button if b.label == "Report positive").click().run()
+    assert not at.exception
+    assert at.error and "already has a case" in at.error[0].value
