@@ -171,9 +171,9 @@ def template_xlsx(lang: str = "zh") -> bytes:
         cell.fill = required_fill if fld in REQUIRED else optional_fill
         letter = cell.column_letter
         ws.column_dimensions[letter].width = 20 if fld in ("id_number", "chronic_condition") else 12
-        if fld in TEXT_COLUMNS:
-            for row in range(2, 5002):
-                ws.cell(row=row, column=i).number_format = "@"
+        if fld in TEXT_COLUMNS:  # typed digits stay text: no 1.39E+10, no lost ID digits
+            ws.column_dimensions[letter].number_format = "@"
+            ws.cell(row=2, column=i).number_format = "@"
         ws.cell(row=2, column=i).font = Font(italic=True, color="808080")
     ws.freeze_panes = "A2"
     yes_no = f'"{t("common.yes", lang=lang)},{t("common.no", lang=lang)}"'
