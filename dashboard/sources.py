@@ -308,8 +308,10 @@ def household_spread_by_housing(
 
 
 def housing_label(kind: str, is_rental: bool) -> str:
-    """宅基地 · 租户, Homestead houses · rented …"""
-    return f"{code('compound_kind', kind)} · {t('cases.sources.rented' if is_rental else 'cases.sources.owned')}"
+    """The words for a housing group, e.g. "Homestead houses · rented"."""
+    return (
+        f"{code('compound_kind', kind)} · {t('cases.sources.rented' if is_rental else 'cases.sources.owned')}"
+    )
 
 
 def housing_figure(df: pd.DataFrame) -> go.Figure:
@@ -346,6 +348,10 @@ def curve_figure(df: pd.DataFrame) -> go.Figure:
         x="day",
         y="cases",
         color="kind",
-        labels={"day": t("common.date"), "cases": t("cases.sources.cases"), "kind": t("cases.sources.housing")},
+        labels={
+            "day": t("common.date"),
+            "cases": t("cases.sources.cases"),
+            "kind": t("cases.sources.housing"),
+        },
     )
     return fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=320, barmode="stack")
