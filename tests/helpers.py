@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
+from dashboard.i18n import set_language
 from dashboard.store import run_write
 from db import make_engine
 from db.models import User
@@ -21,6 +22,9 @@ def open_app(username: str | None = "shuji", lang: str = "zh", page: str | None 
     """An AppTest of the whole app, signed in as username (None: signed out), on page, already run."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.session_state["lang"] = lang
+    # AppTest calls a widget's format_func (often t(...)) in the test's own thread when it reads
+    # the widget state back: that thread must speak the page's language too.
+    set_language(lang)
     if username:
         engine = make_engine()
         with Session(engine) as s:
