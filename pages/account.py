@@ -23,14 +23,30 @@ if user.team_id is not None:
 st.subheader(t("account.change_password"))
 with st.form("account_password", clear_on_submit=True):
     old = st.text_input(
-        t("account.current_password"), type="password", max_chars=200, autocomplete="current-password"
+        t("account.current_password"),
+        type="password",
+        max_chars=200,
+        autocomplete="current-password",
+        key="my_old_password",
     )
-    new = st.text_input(t("users.new_password"), type="password", max_chars=200, autocomplete="new-password")
+    new = st.text_input(
+        t("users.new_password"),
+        type="password",
+        max_chars=200,
+        autocomplete="new-password",
+        key="my_new_password",
+    )
     again = st.text_input(
-        t("login.password_again"), type="password", max_chars=200, autocomplete="new-password"
+        t("login.password_again"),
+        type="password",
+        max_chars=200,
+        autocomplete="new-password",
+        key="my_again",
     )
     st.caption(t("account.password_rule", n=auth.MIN_PASSWORD))
-    change = st.form_submit_button(t("account.change_submit"), type="primary", width="stretch")
+    change = st.form_submit_button(
+        t("account.change_submit"), type="primary", width="stretch", key="change_submit"
+    )
 if change:
     if new != again:
         st.error(t("login.password_mismatch"))

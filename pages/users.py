@@ -43,24 +43,30 @@ none = t("common.none")
 
 with st.expander(t("users.create"), icon=":material/person_add:"):
     with st.form("users_create", clear_on_submit=False):
-        username = st.text_input(t("login.username"), max_chars=60, help=t("users.username_help"))
-        display_name = st.text_input(t("login.display_name"), max_chars=60)
-        role = st.selectbox(t("users.role"), roles.ROLES, format_func=lambda r: code("role", r))
+        username = st.text_input(
+            t("login.username"), max_chars=60, help=t("users.username_help"), key="new_username"
+        )
+        display_name = st.text_input(t("login.display_name"), max_chars=60, key="new_display_name")
+        role = st.selectbox(
+            t("users.role"), roles.ROLES, format_func=lambda r: code("role", r), key="new_role"
+        )
         grid_id = st.selectbox(
             t("common.grid"),
             [None, *grids],
             format_func=lambda g: none if g is None else t("users.grid_n", n=grids[g]),
             help=t("users.grid_help"),
+            key="new_grid",
         )
         team_id = st.selectbox(
             t("common.team"),
             [None, *teams],
             format_func=lambda k: none if k is None else teams[k],
             help=t("users.team_help"),
+            key="new_team",
         )
-        password = st.text_input(t("login.password"), type="password", max_chars=200)
-        again = st.text_input(t("login.password_again"), type="password", max_chars=200)
-        create = st.form_submit_button(t("users.create_submit"), type="primary")
+        password = st.text_input(t("login.password"), type="password", max_chars=200, key="new_password")
+        again = st.text_input(t("login.password_again"), type="password", max_chars=200, key="new_again")
+        create = st.form_submit_button(t("users.create_submit"), type="primary", key="create_submit")
     if create:
         if password != again:
             st.error(t("login.password_mismatch"))
@@ -82,9 +88,11 @@ with st.expander(t("users.create"), icon=":material/person_add:"):
 with st.expander(t("users.reset"), icon=":material/lock_reset:"):
     with st.form("users_reset"):
         target = st.selectbox(t("login.username"), usernames, key="reset_user")
-        password = st.text_input(t("users.new_password"), type="password", max_chars=200)
-        again = st.text_input(t("login.password_again"), type="password", max_chars=200)
-        reset = st.form_submit_button(t("users.reset_submit"), type="primary")
+        password = st.text_input(
+            t("users.new_password"), type="password", max_chars=200, key="reset_password"
+        )
+        again = st.text_input(t("login.password_again"), type="password", max_chars=200, key="reset_again")
+        reset = st.form_submit_button(t("users.reset_submit"), type="primary", key="reset_submit")
     if reset:
         if password != again:
             st.error(t("login.password_mismatch"))
@@ -96,8 +104,8 @@ with st.expander(t("users.reset"), icon=":material/lock_reset:"):
 with st.expander(t("users.activation"), icon=":material/person_off:"):
     with st.form("users_active"):
         target = st.selectbox(t("login.username"), usernames, key="active_user")
-        disable = st.form_submit_button(t("users.disable"))
-        enable = st.form_submit_button(t("users.enable"))
+        disable = st.form_submit_button(t("users.disable"), key="disable_submit")
+        enable = st.form_submit_button(t("users.enable"), key="enable_submit")
     if disable or enable:
         done = ui.write(auth.set_active, user, target, bool(enable))
         if done is not None:
