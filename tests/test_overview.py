@@ -479,8 +479,7 @@ def test_an_empty_database_gives_zeros_not_errors(engine: Engine) -> None:
 # --- the page -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def world_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The hand-made world as the app's database (SQLite file), with users to sign in as."""
     import streamlit as st
 
@@ -494,7 +493,14 @@ def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("DATABASE_URL", url)
     st.cache_data.clear()
     st.cache_resource.clear()
-    yield url
+    return url
+
+
+@pytest.fixture
+def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    import streamlit as st
+
+    yield world_database(tmp_path, monkeypatch)
     st.cache_data.clear()
     st.cache_resource.clear()
 

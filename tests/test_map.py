@@ -1,0 +1,304 @@
+"""The map as a plain function of data (layers, zone colours, escaping, GCJ-02), the offline assets,
+and the map page under AppTest in zh and en."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import folium
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from dashboard import assets, i18n, maps
+from tests.helpers import open_app, texts
+from tests.test_overview import JS_BREAK, XSS, D, build_world, world_database
+
+
+@pytest.fixture
+def world(engine: Engine) -> Iterator[tuple[Session, dict[str, int]]]:
+    with Session(engine) as s:
+        ids = build_world(s)
+        s.commit()
+        yield s, ids
+
+
+@pytest.fixture
+def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    import streamlit as st
+
+    yield world_database(tmp_path, monkeypatch)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+# --- GCJ-02 ---------------------------------------------------------------------------------
+
+# (WGS-84 lon, lat) → (GCJ-02 lon, lat): values published with independent implementations of the
+# same formula (coordtransform and its ports), plus the brief's Shanghai point.
+REFERENCES = [
+    ((116.404, 39.915), (116.41024449916938, 39.91640428150164)),
+    ((116.0, 40.0), (116.006141221789, 40.001213650174)),
+    ((121.0917077, 30.6107779), (121.09626935575027, 30.608604331756705)),
+]
+
+
+@pytest.mark.parametrize(("wgs", "gcj"), REFERENCES)
+def test_gcj02_shift_matches_reference_points(wgs: tuple[float, float], gcj: tuple[float, float]) -> None:
+    lon, lat = maps.wgs84_to_gcj02(*wgs)
+    assert maps.distance_m(lon, lat, *gcj) < 0.01
+
+
+def test_gcj02_shift_in_shanghai_is_hundreds_of_metres_and_reversible() -> None:
+    lon, lat = maps.wgs84_to_gcj02(121.4737, 31.2304)
+    assert maps.distance_m(lon, lat, 121.47822, 31.22845) < 1.5
+    assert 300 < maps.distance_m(121.4737, 31.2304, lon, lat) < 700
+    back = maps.gcj02_to_wgs84(lon, lat)
+    assert maps.distance_m(*back, 121.4737, 31.2304) < 0.01
+
+
+def test_no_shift_outside_china() -> None:
+    assert maps.wgs84_to_gcj02(2.35, 48.85) == (2.35, 48.85)
+
+
+# --- safe text ------------------------------------------------------------------------------
+
+
+def test_safe_neutralises_html_and_template_literals() -> None:
+    assert maps.safe(XSS) == "&lt;img src=x onerror=alert(1)&gt;"
+    out = maps.safe(JS_BREAK)
+    assert "`" not in out and "$" not in out and "\\" not in maps.safe("a\\b")
+
+
+# --- the built map --------------------------------------------------------------------------
+
+
+def _html(m: folium.Map) -> str:
+    return m.get_root().render()
+
+
+def _shows(html: str, text: str) -> bool:
+    """Text appears in the page, as written or as folium's JSON writes it (\\uXXXX escapes)."""
+    return text in html or json.dumps(text)[1:-1] in html
+
+
+def test_map_has_every_layer_and_a_legend(world: tuple[Session, dict[str, int]]) -> None:
+    s, _ = world
+    m = maps.build_map(maps.map_data(s, D, hour=10), lang="zh")
+    html = _html(m)
+    for key in ("layer_compounds", "layer_grids", "layer_buildings", "layer_entrances", "layer_sites"):
+        assert _shows(html, i18n.t(f"map.{key}", lang="zh"))
+    assert "L.control.layers" in html
+    assert "juwei-legend" in html
+    assert html.count(f'"className": "{maps.CLASS_COMPOUND} ') == 2
+    assert html.count(f'"className": "{maps.CLASS_GRID}"') == 2  # grid 3 has no outline
+    assert html.count(maps.CLASS_ENTRANCE_OPEN) == 1
+    assert html.count(maps.CLASS_ENTRANCE_CLOSED) == 2
+
+
+def test_zone_colours_follow_the_cases(world: tuple[Session, dict[str, int]]) -> None:
+    """A case 3 days ago seals a building (red), one 10 days ago leaves it controlled (orange)."""
+    s, ids = world
+    data = maps.map_data(s, D)
+    zone = dict(zip(data.buildings["building_id"], data.buildings["zone"], strict=True))
+    assert zone[ids["a1"]] == "sealed"  # case 04-07
+    assert zone[ids["b1"]] == "controlled"  # case 03-31
+    assert zone[ids["b2"]] == "precaution"
+    compound_zone = dict(zip(data.compounds["compound_id"], data.compounds["zone"], strict=True))
+    assert compound_zone == {ids["ca"]: "sealed", ids["cb"]: "controlled"}
+    html = _html(maps.build_map(data))
+    sealed = re.search(
+        r'"className": "juwei-compound juwei-compound-sealed".*?"fillColor": "([^"]+)"', html, re.S
+    )
+    controlled = re.search(
+        r'"className": "juwei-compound juwei-compound-controlled".*?"fillColor": "([^"]+)"', html, re.S
+    )
+    assert sealed and sealed.group(1) == maps.ZONE_COLOURS["sealed"]
+    assert controlled and controlled.group(1) == maps.ZONE_COLOURS["controlled"]
+    assert maps.ZONE_COLOURS["sealed"] in html and maps.ZONE_COLOURS["controlled"] in html
+
+
+def test_buildings_are_one_geojson_layer(world: tuple[Session, dict[str, int]]) -> None:
+    s, _ = world
+    m = maps.build_map(maps.map_data(s, D))
+    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(layers) == 1
+    assert len(layers[0].data["features"]) == 4
+
+
+def test_names_are_escaped_everywhere(world: tuple[Session, dict[str, int]]) -> None:
+    s, _ = world
+    html = _html(maps.build_map(maps.map_data(s, D)))
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html.replace("\\u0026", "&")
+    assert "${alert(2)}" not in html  # the grid leader's name cannot break out of a template literal
+
+
+def test_entrance_tooltip_names_the_guard_on_duty(world: tuple[Session, dict[str, int]]) -> None:
+    s, _ = world
+    on = _html(maps.build_map(maps.map_data(s, D, hour=10), lang="en"))
+    off = _html(maps.build_map(maps.map_data(s, D, hour=22), lang="en"))
+    assert "On duty: 赵保安" in on
+    assert "On duty: nobody" in off
+    data = maps.map_data(s, dt.date(2022, 4, 4))
+    states = dict(zip(data.entrances["name"], data.entrances["is_open"], strict=True))
+    # Before its first recorded change (closed on 04-05) the third entrance was open.
+    assert states == {"七莘路1号门": True, "华美路2号门": False, "纪翟路3号门": True}
+
+
+def test_amap_tiles_shift_every_coordinate(world: tuple[Session, dict[str, int]]) -> None:
+    s, ids = world
+    data = maps.map_data(s, D)
+    plain = maps.build_map(data, tiles="none")
+    amap = maps.build_map(data, tiles="amap")
+    lat, lon = 31.1915, 121.3315  # building A1, stored WGS-84
+    g_lon, g_lat = maps.wgs84_to_gcj02(lon, lat)
+    html_amap, html_plain = _html(amap), _html(plain)
+    assert f"[{round(g_lon, 7)}, {round(g_lat, 7)}]" in html_amap
+    assert f"[{lon}, {lat}]" in html_plain and f"[{lon}, {lat}]" not in html_amap
+    assert "autonavi" in html_amap and "autonavi" not in html_plain and "openstreetmap" not in html_plain
+    assert "tile.openstreetmap.org" in _html(maps.build_map(data, tiles="osm"))
+    # A click on the shifted drawing finds the building stored in WGS-84.
+    assert maps.nearest_building(data.buildings, g_lat, g_lon, tiles="amap") == ids["a1"]
+    assert maps.nearest_building(data.buildings, g_lat, g_lon, tiles="none") is None
+
+
+def test_local_assets_replace_every_cdn_link(world: tuple[Session, dict[str, int]]) -> None:
+    s, _ = world
+    data = maps.map_data(s, D)
+    local = _html(maps.build_map(data, assets_mode="local"))
+    cdn = _html(maps.build_map(data, assets_mode="cdn"))
+    for url in re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', local):
+        assert url.startswith(assets.ROUTE + "/vendor/"), url
+    assert "/juwei-static/vendor/leaflet-1.9.3/dist/leaflet.js" in local
+    assert "cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in cdn
+    # folium's own defaults are untouched by a local map.
+    assert folium.Map.default_js[0][1].startswith("https://")
+
+
+def test_building_details(world: tuple[Session, dict[str, int]]) -> None:
+    s, ids = world
+    d = maps.building_details(s, ids["a1"], D)
+    assert d is not None
+    assert (d.households, d.residents, d.active_cases, d.zone) == (2, 8, 1, "sealed")
+    assert d.steps_down_on == dt.date(2022, 4, 14)
+    assert d.cases["name"].tolist() == ["居民01"]
+    assert d.last_disinfection == dt.datetime(2022, 4, 10, 10, 0)
+    assert (d.batch, d.entitled, d.delivered) == ("第二批", 2, 2)
+    assert maps.building_details(s, 999_999, D) is None
+
+
+def test_nearest_building_within_a_few_metres_only(world: tuple[Session, dict[str, int]]) -> None:
+    s, ids = world
+    places = maps.building_locations(s)
+    assert maps.nearest_building(places, 31.19151, 121.33151) == ids["a1"]
+    assert maps.nearest_building(places, 31.1990, 121.3300) is None
+
+
+def test_built_map_pickles_for_the_shared_cache(world: tuple[Session, dict[str, int]]) -> None:
+    import pickle
+
+    s, _ = world
+    m = pickle.loads(pickle.dumps(maps.built_map(s, D, 10, "none", "en", "local", False)))
+    assert "juwei-compound" in _html(m)
+
+
+# --- offline assets -------------------------------------------------------------------------
+
+
+def _fake_tarball(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_assets_are_verified_extracted_and_skipped_when_present(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pkg = assets.Package("leaflet", "1.9.3", "", ("dist/leaflet.js", "dist/images/"))
+    data = _fake_tarball(
+        {
+            "package/dist/leaflet.js": b"L={}",
+            "package/dist/images/a.png": b"png",
+            "package/src/other.js": b"no",
+            "package/../../evil.js": b"no",
+        }
+    )
+    pkg = assets.Package(pkg.name, pkg.version, assets.integrity_of(data), pkg.keep)
+    monkeypatch.setattr(assets, "PACKAGES", (pkg,))
+    fetched: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        fetched.append(url)
+        return data
+
+    assert assets.ensure(vendor_dir=tmp_path, fetch=fetch, registry="https://mirror.example") == [
+        "leaflet-1.9.3"
+    ]
+    assert fetched == ["https://mirror.example/leaflet/-/leaflet-1.9.3.tgz"]
+    assert (tmp_path / "leaflet-1.9.3/dist/leaflet.js").read_bytes() == b"L={}"
+    assert (tmp_path / "leaflet-1.9.3/dist/images/a.png").exists()
+    assert not (tmp_path / "leaflet-1.9.3/src").exists()
+    assert not list(tmp_path.rglob("evil.js"))
+    assert assets.ensure(vendor_dir=tmp_path, fetch=fetch) == []  # idempotent: nothing fetched again
+    assert len(fetched) == 1
+
+
+def test_a_tampered_tarball_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = _fake_tarball({"package/dist/leaflet.js": b"L={}"})
+    bad = _fake_tarball({"package/dist/leaflet.js": b"alert(1)"})
+    pkg = assets.Package("leaflet", "1.9.3", assets.integrity_of(good), ("dist/leaflet.js",))
+    monkeypatch.setattr(assets, "PACKAGES", (pkg,))
+    with pytest.raises(assets.IntegrityError):
+        assets.ensure(vendor_dir=tmp_path, fetch=lambda url: bad)
+    assert not (tmp_path / "leaflet-1.9.3").exists()
+
+
+def test_scoped_package_tarball_url() -> None:
+    assert (
+        assets.FONTAWESOME.tarball_url()
+        == "https://registry.npmjs.org/@fortawesome/fontawesome-free/-/fontawesome-free-6.2.0.tgz"
+    )
+    assert (
+        assets.FONTAWESOME.url("css/all.min.css")
+        == "/juwei-static/vendor/fontawesome-free-6.2.0/css/all.min.css"
+    )
+
+
+def test_static_route_serves_the_vendor_folder() -> None:
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    route = assets.static_route()
+    probe = assets.STATIC_DIR / "juwei-probe.txt"
+    probe.write_text("ok", encoding="utf-8")
+    try:
+        client = TestClient(Starlette(routes=[route]))
+        assert client.get(assets.ROUTE + "/juwei-probe.txt").text == "ok"
+        assert client.get(assets.ROUTE + "/../assets.py").status_code == 404
+    finally:
+        probe.unlink()
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_page_renders(world_app: str, lang: str) -> None:
+    at_ = open_app("shuji", lang=lang)
+    at_.switch_page("pages/map.py").run()
+    at_.date_input(key="as_of").set_value(D).run()
+    assert not at_.exception
+    page = texts(at_)
+    assert i18n.t("map.title", lang=lang) in page
+    assert i18n.t("map.click_hint", lang=lang) in page
