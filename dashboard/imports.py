@@ -83,6 +83,15 @@ def clean_cell(value: Any) -> str:
     return s
 
 
+def _clean_column(column: pd.Series) -> pd.Series:
+    """clean_cell for a whole column: vectorised for text (a CSV of 75,000 rows), cell by cell otherwise."""
+    if not isinstance(column.dtype, pd.StringDtype):
+        return column.map(clean_cell)
+    s = column.astype(str).str.replace("\u3000", " ", regex=False).str.strip()
+    s = s.mask(s.str.lower().isin(("nan", "none", "null")), "")
+    return s.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+
+
 def read_table(data: bytes, filename: str, *, max_bytes: int, sheet: int | str = 0) -> pd.DataFrame:
     """The first sheet of an xlsx, or a CSV, as a DataFrame of trimmed text.
 
@@ -121,7 +130,7 @@ def read_table(data: bytes, filename: str, *, max_bytes: int, sheet: int | str =
         except (pd.errors.ParserError, csv.Error, ValueError) as exc:
             raise ValidationError("imports.bad_csv", detail=str(exc)[:120]) from exc
     frame.columns = [clean_cell(c) for c in frame.columns]
-    frame = frame.map(clean_cell)
+    frame = frame.apply(_clean_column)
     frame.index = range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
     frame = frame.loc[~(frame == "").all(axis=1)]
     if frame.empty or not any(frame.columns):
