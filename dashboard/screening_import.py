@@ -13,7 +13,6 @@ values the round already holds is 'unchanged'. A grid leader's rows of other gri
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,7 +25,6 @@ from dashboard.errors import ValidationError
 from dashboard.i18n import t
 from dashboard.roles import CurrentUser
 from dashboard.screening import OUT_OF_DUE, RoundInfo, get_round, scope_clause
-from dashboard.validate import is_valid_id_number
 from db.models import Building, Household, ImportLog, Resident, Retest, ScreeningResult
 
 FIELDS = ("id_number", "name", "phone", "sampled_at", "tube_no", "result", "method")
@@ -102,7 +100,7 @@ def summary(dry: imports.DryRun) -> dict[str, int]:
 
 
 def _phone(value: str) -> str:
-    return re.sub(r"[\s\-]", "", value)
+    return value.replace(" ", "").replace("-", "") if value else ""
 
 
 _DATE_RE = (
@@ -117,6 +115,19 @@ def parse_moments(values: pd.Series, day: dt.date) -> pd.Series:
 
     Empty cells give NaT and unreadable ones None, so the two can be told apart.
     """
+    iso = pd.to_datetime(values, format="ISO8601", errors="coerce")  # the usual case, parsed in C
+    out = list(iso.dt.to_pydatetime())
+    empty = (values == "").tolist()
+    rest = iso.isna() & ~(values == "")
+    if rest.any():
+        others = _parse_other(values[rest], day).tolist()
+        for i, moment in zip(rest.to_numpy().nonzero()[0], others, strict=True):
+            out[i] = moment
+    out = [pd.NaT if e else m for m, e in zip(out, empty, strict=True)]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _parse_other(values: pd.Series, day: dt.date) -> pd.Series:
     full = values.str.extract(_DATE_RE)
     parts = pd.DataFrame(
         {
@@ -136,32 +147,27 @@ def parse_moments(values: pd.Series, day: dt.date) -> pd.Series:
     parsed = pd.to_datetime(parts, errors="coerce")
     out = pd.Series(parsed.dt.to_pydatetime(), index=values.index, dtype=object)
     out[parsed.isna()] = None
-    out[values == ""] = pd.NaT
     return out
 
 
 def _residents(session: Session, rnd: RoundInfo) -> tuple[dict, dict, set[int]]:
     """Lookups loaded in one query: ID number → resident, (phone, name) → residents; residents in scope."""
-    rows = session.execute(
+    in_scope = set(session.scalars(select(Building.id).where(scope_clause(session, rnd))))
+    rows = session.connection().execute(
         select(Resident.id, Resident.id_number, Resident.phone, Resident.name, Building.grid_id, Building.id)
         .join(Household, Household.id == Resident.household_id)
         .join(Building, Building.id == Household.building_id)
-    ).all()
-    scoped = set(
-        session.scalars(
-            select(Resident.id)
-            .join(Household, Household.id == Resident.household_id)
-            .join(Building, Building.id == Household.building_id)
-            .where(scope_clause(session, rnd))
-        )
     )
     by_id: dict[str, tuple[int, int | None]] = {}
     by_phone_name: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
-    for rid, id_number, phone, name, grid_id, _building in rows:
+    scoped: set[int] = set()
+    for rid, id_number, phone, name, grid_id, building_id in rows:
         if id_number:
             by_id[id_number.upper()] = (rid, grid_id)
         if phone and name:
             by_phone_name.setdefault((_phone(phone), name.strip()), []).append((rid, grid_id))
+        if building_id in in_scope:
+            scoped.add(rid)
     return by_id, by_phone_name, scoped
 
 
@@ -230,7 +236,7 @@ def dry_run(
         {
             "id_number": col("id_number").str.upper(),
             "name": col("name"),
-            "phone": col("phone").map(_phone),
+            "phone": col("phone").str.replace(r"[\s\-]", "", regex=True),
             "tube_no": col("tube_no"),
             "result": col("result").str.lower(),
             "method": col("method").str.lower(),
@@ -259,7 +265,7 @@ def dry_run(
         if issue:
             dry.issues.append(imports.RowIssue(row, issue[0], issue[1]))
             continue
-        found = by_id.get(idn) if idn and is_valid_id_number(idn) else None
+        found = by_id.get(idn) if idn else None
         if found is None and name and phone:
             matches = by_phone_name.get((phone, name.strip()), [])
             if len(matches) > 1:
