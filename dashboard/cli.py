@@ -1,4 +1,4 @@
-"""The command line: `python -m dashboard brief --date 2022-05-29 --format json|text [--out FILE]`."""
+"""The command line: `python -m dashboard brief --date 2022-05-29 --format text|json|xlsx|pdf [--out FILE]`, ..."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ def _write_out(data: str | bytes, out: str | None) -> None:
 FORMATS: dict[str, Callable[[Session, dt.date], str | bytes]] = {
     "json": reports.brief_json,
     "text": reports.brief_text,
+    "xlsx": reports.brief_xlsx,
+    "pdf": reports.brief_pdf,
 }
 
 
@@ -58,7 +60,17 @@ def brief(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        day = dt.date.fromisoformat(args.date) if args.date else config.today(s)
+        try:
+            day = dt.date.fromisoformat(args.date) if args.date else config.today(s)
+        except ValueError:
+            print(f"日期无效 / not a date: {args.date} (YYYY-MM-DD)", file=sys.stderr)
+            return 2
+        if isinstance(day, dt.date) and day > config.today(s):
+            print(f"日期晚于今天 / the date is after today: {day}", file=sys.stderr)
+            return 2
+        if args.format in ("xlsx", "pdf") and not args.out and sys.stdout.isatty():
+            print("xlsx/pdf: use --out FILE", file=sys.stderr)
+            return 2
         _write_out(FORMATS[args.format](s, day), args.out)
     return 0
 

@@ -1,31 +1,57 @@
-"""The daily brief: the headline figures as JSON, and as a short Chinese text for the WeChat group."""
+"""The daily brief in four forms: JSON (figures), a short Chinese text for the WeChat group, an xlsx
+with a sheet per area, and an A4 PDF with the charts and an embedded Chinese font.
+
+Every form is built from the same figures (recap.day_figures), so they match the recap screen.
+No form carries personal data.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import os
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dashboard import config, overview
+from dashboard import config, followups, overview, recap
+from dashboard.i18n import code, has, t
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "C:/Windows/Fonts/simhei.ttf",
+    "C:/Windows/Fonts/msyh.ttc",
+    "/Library/Fonts/Arial Unicode.ttf",
+)
 
 
 def brief_figures(session: Session, day: dt.date) -> dict[str, Any]:
-    """Everything the brief reports for a day."""
-    figures = overview.headline(session, day)
-    c = config.committee(session)
-    figures["committee"] = c.name if c else ""
+    """Everything the brief reports for a day (the JSON keys documented in the README)."""
+    figures = recap.day_figures(session, day)
+    figures["committee"] = config.committee_name(session)
     return figures
 
 
 def brief_json(session: Session, day: dt.date) -> str:
-    """The brief as pretty JSON (keys documented in the README)."""
-    return json.dumps(brief_figures(session, day), ensure_ascii=False, indent=2)
+    """The brief as pretty JSON."""
+    figures = brief_figures(session, day)
+    figures["problems"] = [p.as_dict() for p in recap.problems(session, day)]
+    return json.dumps(figures, ensure_ascii=False, indent=2, default=str)
 
 
 def _signed(n: int) -> str:
     return f"+{n}" if n > 0 else str(n)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 def brief_text(session: Session, day: dt.date) -> str:
@@ -36,9 +62,9 @@ def brief_text(session: Session, day: dt.date) -> str:
         f"【{f['committee'] or '居民区'}防疫日报】{day.month}月{day.day}日",
         f"一、底数：{f['compounds']}个小区、{f['grids']}个网格，{f['households']}户{f['residents']}人。",
         (
-            f"二、筛查：截至今日累计核酸筛查{f['pcr_rounds']}轮、抗原自测{f['antigen_rounds']}轮；"
-            f"今日新增阳性{f['new_positives']}例（较昨日{_signed(change)}），"
-            f"累计{f['total_positives']}例。"
+            f"二、筛查：累计核酸{f['pcr_rounds']}轮、抗原{f['antigen_rounds']}轮；最近一轮覆盖率"
+            f"{_pct(f['screening_coverage'])}，漏检{f['missed_residents']}人。"
+            f"今日新增阳性{f['new_positives']}例（较昨日{_signed(change)}），累计{f['total_positives']}例。"
         ),
     ]
     if f["new_positives"] == 0 and f["negative_streak_days"] > 0:
@@ -46,11 +72,314 @@ def brief_text(session: Session, day: dt.date) -> str:
     else:
         lines.append(f"三、单日最高{f['peak_new_positives']}例（{f['peak_date'] or '—'}）。")
     lines.append(
-        f"四、转运：待转运阳性{f['awaiting_transfer']}人、密接{f['contacts_awaiting_transfer']}人；"
-        f"封控楼栋{f['sealed_buildings']}栋、管控楼栋{f['controlled_buildings']}栋。"
+        f"四、转运：待转运阳性{f['awaiting_transfer']}人、密接{f['contacts_awaiting_transfer']}人"
+        f"（超24小时{f['transfer_overdue']}人）；封控楼栋{f['sealed_buildings']}栋、"
+        f"管控楼栋{f['controlled_buildings']}栋。"
+    )
+    supply = (
+        f"「{f['supply_batch']}」到户率{_pct(f['supply_coverage'])}" if f["supply_batch"] else "暂无发放批次"
     )
     lines.append(
-        f"五、力量：居委干部{f['staff']}人、下沉干部{f['cadres']}人、内场大白{f['inner_field_staff']}人、"
-        f"物业消杀{f['property_staff']}人；开放出入口{f['open_entrances']}个，24小时值守。"
+        f"五、保供：{supply}，今日送达{f['deliveries_today']}户；快递收{f['parcels_received']}件、"
+        f"派{f['parcels_delivered']}件，积压{f['parcel_backlog']}件；待配药{f['medicine_outstanding']}件。"
+    )
+    lines.append(
+        f"六、消杀{f['disinfection_done']}/{f['disinfection_required']}个点位；开放出入口"
+        f"{f['open_entrances']}个"
+        + ("，24小时值守。" if not f["unguarded_hours"] else f"，无人值守{f['unguarded_hours']}小时。")
+    )
+    lines.append(
+        f"七、力量：居委干部{f['staff']}人、下沉干部{f['cadres']}人、内场大白{f['inner_field_staff']}人、"
+        f"物业消杀{f['property_staff']}人、志愿者{f['volunteers']}人。待办事项{f['open_followups']}件。"
     )
     return "\n".join(lines)
+
+
+# --- shared content of the xlsx and the PDF -------------------------------------------------
+
+
+def _where(p: recap.Problem, lang: str | None) -> str:
+    return t("recap.grid_label", lang=lang, n=p.grid) if p.grid else t("recap.area_wide", lang=lang)
+
+
+def problem_text(p: recap.Problem, lang: str | None = None) -> str:
+    """A problem in words (no personal data)."""
+    return t(f"recap.problem.{p.kind}", lang=lang, where=_where(p, lang), count=p.count, **p.params)
+
+
+def _value(key: str, value: Any) -> Any:
+    if key in recap.PERCENT_KEYS:
+        return _pct(value)
+    return "—" if value is None else value
+
+
+def figure_label(key: str, lang: str | None = None) -> str:
+    """The words for a recap figure (its key when it has none)."""
+    return t(f"recap.fig.{key}", lang=lang) if has(f"recap.fig.{key}") else key
+
+
+def comparison_rows_from(comparisons: list[recap.Comparison], lang: str | None = None) -> list[list[Any]]:
+    """[figure, today, yesterday, change] rows for comparisons already computed."""
+    rows = []
+    for c in comparisons:
+        change = c.change
+        if change is None:
+            shown = "—"
+        elif c.key in recap.PERCENT_KEYS:
+            shown = f"{change * 100:+.1f}%"
+        else:
+            shown = _signed(round(change, 1))
+        rows.append(
+            [
+                figure_label(c.key, lang),
+                _value(c.key, c.today),
+                _value(c.key, c.yesterday),
+                f"{c.arrow} {shown}",
+            ]
+        )
+    return rows
+
+
+def comparison_rows(session: Session, day: dt.date, lang: str | None = None) -> list[list[Any]]:
+    """[figure, today, yesterday, change] rows, the same on the screen, in the xlsx and the PDF."""
+    today = recap.day_figures(session, day)
+    yesterday = recap.day_figures(session, day - dt.timedelta(days=1))
+    return comparison_rows_from(recap.compare_days(today, yesterday), lang)
+
+
+def ranking_rows(session: Session, day: dt.date, lang: str | None = None) -> list[list[Any]]:
+    """[rank, grid, screening, missed reached, supplies, disinfection, score] rows."""
+    g = recap.grid_ranking(session, day)
+    return [
+        [
+            int(r.rank),
+            t("recap.grid_label", lang=lang, n=int(r.grid)),
+            _pct(r.screening),
+            f"{int(r.missed_reached)}/{int(r.missed)}",
+            _pct(r.supply),
+            _pct(r.disinfection),
+            f"{r.score * 100:.1f}",
+        ]
+        for r in g.itertuples()
+    ]
+
+
+def ranking_header(lang: str | None = None) -> list[str]:
+    keys = ("rank", "section_grids", "screening", "missed_reached", "supply", "disinfection", "score")
+    header = [t(f"recap.{k}", lang=lang) for k in keys]
+    header[1] = t("common.grid", lang=lang)
+    return header
+
+
+def followup_rows(session: Session, day: dt.date, lang: str | None = None) -> list[list[Any]]:
+    fu = followups.followups(session, day)
+    rows = []
+    for r in fu.itertuples():
+        status = code("followup_status", "open" if r.open else "closed", lang=lang)
+        grid = t("recap.grid_label", lang=lang, n=int(r.grid)) if r.grid == r.grid and r.grid else ""
+        rows.append(
+            [r.created_on.isoformat(), grid, r.item, r.owner, r.due_on.isoformat(), status, r.resolution]
+        )
+    return rows
+
+
+def followup_header(lang: str | None = None) -> list[str]:
+    return [
+        t("recap.created", lang=lang),
+        t("common.grid", lang=lang),
+        t("recap.item", lang=lang),
+        t("recap.owner", lang=lang),
+        t("recap.due", lang=lang),
+        t("common.status", lang=lang),
+        t("recap.resolution", lang=lang),
+    ]
+
+
+def comparison_header(lang: str | None = None) -> list[str]:
+    return [
+        t("recap.figure", lang=lang),
+        t("recap.today", lang=lang),
+        t("recap.yesterday", lang=lang),
+        t("recap.change", lang=lang),
+    ]
+
+
+# --- xlsx -----------------------------------------------------------------------------------
+
+
+def brief_xlsx(session: Session, day: dt.date, lang: str = "zh") -> bytes:
+    """The brief as an xlsx: one sheet per area (overview, grids, problems, follow-ups, curve)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="F2DCDB")
+
+    def sheet(title: str, header: list[str], rows: list[list[Any]], first: bool = False) -> None:
+        ws = wb.active if first else wb.create_sheet()
+        ws.title = title[:31]
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = bold
+            cell.fill = fill
+        for row in rows:
+            ws.append(row)
+        for i, _ in enumerate(header, 1):
+            ws.column_dimensions[get_column_letter(i)].width = 18 if i > 1 else 26
+        ws.freeze_panes = "A2"
+
+    committee = config.committee_name(session)
+    sheet(
+        t("recap.section_figures", lang=lang),
+        comparison_header(lang),
+        [[f"{committee} {day.isoformat()}", "", "", ""], *comparison_rows(session, day, lang)],
+        first=True,
+    )
+    sheet(t("recap.section_grids", lang=lang), ranking_header(lang), ranking_rows(session, day, lang))
+    sheet(
+        t("recap.section_problems", lang=lang),
+        [t("common.grid", lang=lang), t("recap.item", lang=lang)],
+        [[p.grid or "", problem_text(p, lang)] for p in recap.problems(session, day)],
+    )
+    sheet(t("recap.section_followups", lang=lang), followup_header(lang), followup_rows(session, day, lang))
+    curve = overview.positives_by_day(session, day)
+    start = min(curve) if curve else day
+    days = [start + dt.timedelta(days=i) for i in range((day - start).days + 1)]
+    running = 0
+    curve_rows = []
+    for d in days:
+        running += curve.get(d, 0)
+        curve_rows.append([d.isoformat(), curve.get(d, 0), running])
+    sheet(
+        t("recap.curve", lang=lang),
+        [
+            t("common.date", lang=lang),
+            t("recap.fig.new_positives", lang=lang),
+            t("recap.running_total", lang=lang),
+        ],
+        curve_rows,
+    )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+@cache
+def cjk_font() -> tuple[str, bool]:
+    """(reportlab font name, embedded?) — a TrueType CJK font when one is installed, else a CID font."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    candidates = [os.environ.get("JUWEI_PDF_FONT", ""), *FONT_CANDIDATES]
+    for path in candidates:
+        if path and Path(path).is_file():
+            try:
+                font = (
+                    TTFont("JuweiCJK", path, subfontIndex=0)
+                    if path.endswith(".ttc")
+                    else TTFont("JuweiCJK", path)
+                )
+                pdfmetrics.registerFont(font)
+                return "JuweiCJK", True
+            except Exception:  # noqa: BLE001, S112 - a broken font file: try the next one
+                continue
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light", False
+
+
+def _curve_drawing(session: Session, day: dt.date, font: str) -> Any:
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    curve = overview.positives_by_day(session, day)
+    start = dt.date(day.year, 4, 1) if day.month >= 4 else (min(curve) if curve else day)
+    start = min([start, *curve]) if curve else start
+    days = [start + dt.timedelta(days=i) for i in range((day - start).days + 1)]
+    drawing = Drawing(480, 190)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 35, 30, 430, 130
+    chart.data = [[curve.get(d, 0) for d in days]]
+    chart.bars[0].fillColor = colors.HexColor("#c0392b")
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontName = font
+    chart.categoryAxis.categoryNames = [d.strftime("%m-%d") if i % 7 == 0 else "" for i, d in enumerate(days)]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 7
+    drawing.add(chart)
+    drawing.add(String(35, 172, t("recap.curve"), fontName=font, fontSize=10))
+    return drawing
+
+
+def brief_pdf(session: Session, day: dt.date, lang: str = "zh") -> bytes:
+    """The brief as an A4 PDF: figures against the day before, the curve, the grids, problems, follow-ups."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font, _embedded = cjk_font()
+    title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=6)
+    h2 = ParagraphStyle("h2", fontName=font, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4)
+    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13)
+
+    def table(header: list[str], rows: list[list[Any]], widths: list[float] | None = None) -> Table:
+        data = [[Paragraph(str(c), body) for c in header]] + [
+            [Paragraph(str(c), body) for c in r] for r in rows
+        ]
+        tbl = Table(data, colWidths=widths, repeatRows=1)
+        tbl.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2dcdb")),
+                    ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        return tbl
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=t("recap.title", lang=lang),
+        author=config.committee_name(session),
+    )
+    yesterday = day - dt.timedelta(days=1)
+    story: list[Any] = [
+        Paragraph(f"{config.committee_name(session)} · {t('recap.title', lang=lang)}", title),
+        Paragraph(t("recap.heading", lang=lang, date=day.isoformat(), yesterday=yesterday.isoformat()), body),
+        Paragraph(t("recap.section_figures", lang=lang), h2),
+        table(
+            comparison_header(lang), comparison_rows(session, day, lang), [70 * mm, 35 * mm, 35 * mm, 35 * mm]
+        ),
+        Spacer(1, 4 * mm),
+        _curve_drawing(session, day, font),
+        Paragraph(t("recap.section_grids", lang=lang), h2),
+        table(ranking_header(lang), ranking_rows(session, day, lang)),
+        Paragraph(t("recap.section_problems", lang=lang), h2),
+    ]
+    found = recap.problems(session, day)
+    if found:
+        story += [Paragraph(f"• {problem_text(p, lang)}", body) for p in found]
+    else:
+        story.append(Paragraph(t("recap.no_problems", lang=lang), body))
+    story.append(Paragraph(t("recap.section_followups", lang=lang), h2))
+    rows = followup_rows(session, day, lang)
+    story.append(
+        table(followup_header(lang), rows) if rows else Paragraph(t("recap.no_followups", lang=lang), body)
+    )
+    doc.build(story)
+    return buf.getvalue()
