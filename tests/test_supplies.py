@@ -859,3 +859,26 @@ def test_demo_current_batch_coverage_and_building_layer(seeded: Session) -> None
     assert len(by_grid) == story.GRIDS and by_grid["households_entitled"].sum() == 2969
     missing = supplies.not_reached(seeded, batch_id, story.DEMO_TODAY)
     assert len(missing) == 2969 - summary.households_reached
+
+
+def test_delivery_takes_a_row_lock_on_the_batch_on_postgresql(engine: Engine, area: Area) -> None:
+    """Two deliverers cannot both take the last portions: the stock check holds the batch row."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE instead")
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    bid = _batch(engine, area, "per_household", 1)
+    with Session(engine) as first, first.begin():
+        distribution.record_delivery(first, area.secretary, bid, area.hh["H1/1"], at=NOW, now=NOW)
+        # While the first deliverer's transaction is open, nobody else can lock the batch row.
+        with engine.connect() as other, pytest.raises(OperationalError) as err:
+            # NO KEY UPDATE: not blocked by the key-share lock the delivery's foreign key takes,
+            # only by the row lock the stock check takes.
+            other.execute(
+                text("SELECT id FROM supply_batch WHERE id = :id FOR NO KEY UPDATE NOWAIT"), {"id": bid}
+            )
+        assert getattr(err.value.orig, "sqlstate", None) == "55P03"  # lock_not_available
+    with pytest.raises(ValidationError) as refused:  # and once it committed, the stock is gone
+        _deliver(engine, area.secretary, bid, area.hh["H1/2"])
+    assert refused.value.key == "supplies.over_stock"
