@@ -7,6 +7,7 @@ few chunks so that scale 10 does not hold nine million rows in one transaction).
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -15,6 +16,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, update
 
+from db.engine import writer
 from db.models import Base
 from seed import area as area_mod
 from seed import screening, services, staff, story
@@ -125,6 +127,59 @@ def _insert(conn: Connection, table: Table, rows: list[Row]) -> None:
         conn.execute(insert(table), _clean(rows[i : i + CHUNK], columns, table.name))
 
 
+def _insert_results(conn: Connection, table: Table, rows: list[Row]) -> None:
+    """Screening results: COPY on PostgreSQL (several times faster than executemany there)."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    columns = _columns(table)
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _write_screening(
+    engine: Engine, world: World, stream: ResultStream, advance: Callable[[int], None]
+) -> None:
+    """Stream the results in chunks (committing every RESULT_COMMIT_ROWS), then retests and follow-ups."""
+    table = Base.metadata.tables["screening_result"]
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # The resident index is revisited by every round: keep it in memory (up to ~1 GB).
+            conn.exec_driver_sql("PRAGMA cache_size=-1000000")
+            conn.commit()
+        try:
+            pending: list[Row] = []
+            uncommitted = 0
+            trans = conn.begin()
+            for rows in stream:
+                pending.extend(rows)
+                if len(pending) >= CHUNK:
+                    _insert_results(conn, table, pending)
+                    uncommitted += len(pending)
+                    advance(len(pending))
+                    pending = []
+                if uncommitted >= RESULT_COMMIT_ROWS:
+                    trans.commit()
+                    trans = conn.begin()
+                    uncommitted = 0
+            if pending:
+                _insert_results(conn, table, pending)
+                advance(len(pending))
+            for name in ("retest", "missed_followup"):
+                _insert(conn, Base.metadata.tables[name], world.rows[name])
+                advance(len(world.rows[name]))
+            trans.commit()
+        finally:
+            if conn.in_transaction():
+                conn.rollback()
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA cache_size=-2000")
+                conn.commit()
+
+
 def _link_late(conn: Connection, world: World) -> None:
     """Set grid.leader_id and team.lead_id now that the people exist."""
     for name, column in LATE_LINKS.items():
@@ -180,50 +235,28 @@ def generate(
         done += n
         report(stage, min(1.0, done / total))
 
-    report("build", 0.0)
     counts: dict[str, int] = {}
-    for stage, tables in STAGES:
-        report(stage, done / total)
-        if stage == "screening":
-            table = Base.metadata.tables["screening_result"]
-            pending: list[Row] = []
-            uncommitted = 0
-            conn = engine.connect()
-            trans = conn.begin()
-            try:
-                for rows in stream:
-                    pending.extend(rows)
-                    if len(pending) >= CHUNK:
-                        conn.execute(insert(table), pending)
-                        uncommitted += len(pending)
-                        advance(stage, len(pending))
-                        pending = []
-                    if uncommitted >= RESULT_COMMIT_ROWS:
-                        trans.commit()
-                        trans = conn.begin()
-                        uncommitted = 0
-                if pending:
-                    conn.execute(insert(table), pending)
-                    advance(stage, len(pending))
-                for name in tables[1:]:
+    target = writer(engine)
+    gc_enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived dicts and no cycles: the collector only costs time
+    try:
+        for stage, tables in STAGES:
+            report(stage, done / total)
+            if stage == "screening":
+                _write_screening(target, world, stream, lambda n: advance("screening", n))
+                counts["screening_result"] = stream.rows_written
+                counts.update({name: len(world.rows[name]) for name in tables[1:]})
+                continue
+            with target.begin() as conn:
+                for name in tables:
                     _insert(conn, Base.metadata.tables[name], world.rows[name])
+                    counts[name] = len(world.rows[name])
                     advance(stage, len(world.rows[name]))
-                trans.commit()
-            except BaseException:
-                trans.rollback()
-                raise
-            finally:
-                conn.close()
-            counts["screening_result"] = stream.rows_written
-            counts.update({name: len(world.rows[name]) for name in tables[1:]})
-            continue
-        with engine.begin() as conn:
-            for name in tables:
-                _insert(conn, Base.metadata.tables[name], world.rows[name])
-                counts[name] = len(world.rows[name])
-                advance(stage, len(world.rows[name]))
-            if stage == "people":
-                _link_late(conn, world)
+                if stage == "people":
+                    _link_late(conn, world)
+    finally:
+        if gc_enabled:
+            gc.enable()
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             _reset_sequences(conn)
@@ -245,8 +278,3 @@ def generate(
         "seconds": round(time.perf_counter() - started, 2),
     }
 
-
-def row_count(engine: Engine, table: str) -> int:
-    """How many rows table holds (a small helper for the CLI and tests)."""
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(Base.metadata.tables[table])).scalar_one()

@@ -657,3 +657,59 @@ def test_the_database_holds_what_the_generator_builds(seeded_engine: Engine) -> 
             stored = [tuple(r) for r in conn.execute(select(*table.c).order_by(table.c.id))]
         built = [tuple(row[c] for c in columns) for row in world.rows[name]]
         assert _digest(stored) == _digest(built), name
+
+
+def test_scale_copies_the_area_side_by_side() -> None:
+    world, _ = seed.build(2, 2022)
+    rows_ = world.rows
+    assert len(rows_["household"]) == 2 * 2969 and len(rows_["resident"]) == 2 * 7500
+    assert [g["number"] for g in rows_["grid"]] == list(range(1, 21))
+    assert len({c["name"] for c in rows_["compound"]}) == 28 and "华美新村(2区)" in {
+        c["name"] for c in rows_["compound"]
+    }
+    assert len({r["phone"] for r in rows_["resident"]}) == 15_000
+    assert len({r["id_number"] for r in rows_["resident"]}) == 15_000
+    assert all(is_valid_id_number(r["id_number"]) for r in rows_["resident"])
+    rings = [c["polygon"] for c in rows_["compound"]]
+    assert not any(
+        inside(x, y, b) for i, a in enumerate(rings) for j, b in enumerate(rings) if i != j for x, y in a[:-1]
+    )
+    assert len(rows_["screening_round"]) == 121
+    assert {f"grid{n:02d}" for n in range(1, 21)} <= {u["username"] for u in rows_["app_user"]}
+
+
+def test_cli_if_empty_leaves_existing_data_alone(
+    seeded_engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from seed.__main__ import main
+
+    url = seeded_engine.url.render_as_string(hide_password=False)
+    assert main(["--database-url", url, "--if-empty"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["--database-url", url]) == 2
+    assert "already holds" in capsys.readouterr().err
+
+
+def test_cli_reports_progress_and_time(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import seed.__main__ as cli
+
+    def fake_generate(engine: Engine, scale: int, random_seed: int, progress) -> dict:  # noqa: ANN001
+        for stage, fraction in (("build", 0.0), ("screening", 0.5), ("done", 1.0)):
+            progress(stage, fraction)
+        rows_ = {"screening_result": 0}
+        return {
+            "committee": "华美居民区",
+            "scale": scale,
+            "households": 0,
+            "residents": 0,
+            "cases": 0,
+            "rows": rows_,
+        }
+
+    monkeypatch.setattr(cli, "generate", fake_generate)
+    assert cli.main(["--database-url", f"sqlite:///{tmp_path / 'cli.db'}", "--scale", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "screening" in err and "50.0%" in err and "scale 2" in err
+    assert re.search(r"done in \d+\.\d s", err)
