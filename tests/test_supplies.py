@@ -882,3 +882,69 @@ def test_delivery_takes_a_row_lock_on_the_batch_on_postgresql(engine: Engine, ar
     with pytest.raises(ValidationError) as refused:  # and once it committed, the stock is gone
         _deliver(engine, area.secretary, bid, area.hh["H1/2"])
     assert refused.value.key == "supplies.over_stock"
+
+
+def test_page_grid_leader_splits_a_door_and_a_squad_prints_its_sheet(app_db: str, page_lang) -> None:  # noqa: ANN001
+    from dashboard.i18n import t
+    from db import make_engine
+    from tests.helpers import open_app, texts
+
+    page_lang("en")
+    engine = make_engine()
+    before = _count(engine, Household)
+    at = open_app("grid03", "en", page="pages/supplies.py")
+    at.radio(key="sup_section").set_value("survey").run()
+    building_id, door = at.selectbox(key="sur_building").value, at.selectbox(key="sur_door").value
+    at.number_input(key="sur_new").set_value(2).run()
+    _button(at, t("supplies.survey_submit")).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert t("supplies.survey_ok", door=door, created=2) in texts(at)
+    assert _count(engine, Household) == before + 2
+    with Session(engine) as s:
+        added = s.scalars(
+            select(Household).where(Household.building_id == building_id, Household.door == door)
+        ).all()
+        grid_id = s.scalar(select(Building.grid_id).where(Building.id == building_id))
+        assert survey.survey_counts(s, "grid").set_index("grid_id").loc[grid_id, "added"] == 2
+    assert len({h.room for h in added}) == len(added)  # suggested rooms are free
+    # A transport squad prints the sheet of that building; the export is audited.
+    at = open_app("task", "en", page="pages/supplies.py")
+    at.radio(key="sup_section").set_value("sheets").run()
+    at.multiselect(key="sup_sheet_b").set_value([building_id])
+    _button(at, t("supplies.sheet_prepare")).click().run()
+    assert not at.exception and not at.error
+    assert t("supplies.sheet_ready", n=1) in texts(at)
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).where(AuditLog.action == "supplies.export_sheet")) == 1
+    engine.dispose()
+
+
+def test_page_whole_building_except_a_room(app_db: str, page_lang) -> None:  # noqa: ANN001
+    from dashboard.i18n import t
+    from db import make_engine
+    from tests.helpers import open_app, texts
+
+    page_lang("zh")
+    batch_id, building_id, household_id, room = _open_delivery("grid02")
+    engine = make_engine()
+    with Session(engine) as s:
+        homes = supplies.building_households(s, batch_id, building_id)
+    engine.dispose()
+    owed = homes[homes["portions"] > 0]
+    done = owed["status"] == "delivered"
+    todo = owed[~done & (owed["room"] != room)]
+    at = open_app("grid02", "zh", page="pages/supplies.py")
+    at.selectbox(key="sup_building").set_value(building_id).run()
+    at.multiselect(key="sup_except").set_value([room])
+    _button(at, t("supplies.deliver_building_submit")).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    expected = t(
+        "supplies.building_ok",
+        delivered=len(todo),
+        portions=int(todo["portions"].sum()),
+        already=int(done.sum()),
+        excepted=1,
+    )
+    assert expected in texts(at)
+    assert _deliveries(batch_id, household_id) == []  # the excepted room is still waiting
+    assert all(_deliveries(batch_id, int(h))[0][0] == "delivered" for h in todo["household_id"])
