@@ -101,9 +101,7 @@ def people_tab() -> None:
         format_func=lambda k: t("common.all") if k is None else code("person_kind", k),
         key="ppl_kind",
     )
-    team_id = st.selectbox(
-        t("common.team"), list(team_labels), format_func=lambda x: team_labels[x], key="ppl_team"
-    )
+    team_id = st.selectbox(t("common.team"), list(team_labels), format_func=team_labels.get, key="ppl_team")
     listed = ui.cached(people.people_list, kind, team_id)
     if listed.empty:
         ui.empty("people.none_people")
@@ -143,9 +141,7 @@ def assign_form(teams: pd.DataFrame) -> None:
         int(pid): f"{name} · {code('person_kind', kind)}"
         for pid, name, kind in zip(everyone["person_id"], everyone["name"], everyone["kind"], strict=True)
     }
-    person_id = st.selectbox(
-        t("people.person"), list(labels), format_func=lambda p: labels[p], key="ppl_person"
-    )
+    person_id = st.selectbox(t("people.person"), list(labels), format_func=labels.get, key="ppl_person")
     row = everyone[everyone["person_id"] == person_id].iloc[0]
     team_now = None if pd.isna(row["team_id"]) else int(row["team_id"])
     grid_now = None if pd.isna(row["staff_grid_id"]) else int(row["staff_grid_id"])
@@ -154,14 +150,14 @@ def assign_form(teams: pd.DataFrame) -> None:
             t("common.team"),
             list(team_opts),
             index=list(team_opts).index(team_now) if team_now in team_opts else 0,
-            format_func=lambda x: team_opts[x],
+            format_func=team_opts.get,
             key=f"ppl_assign_team_{person_id}",
         )
         grid_id = st.selectbox(
             t("people.grid"),
             list(grid_opts),
             index=list(grid_opts).index(grid_now) if grid_now in grid_opts else 0,
-            format_func=lambda x: grid_opts[x],
+            format_func=grid_opts.get,
             key=f"ppl_assign_grid_{person_id}",
         )
         phone = st.text_input(
@@ -212,10 +208,10 @@ def assign_form(teams: pd.DataFrame) -> None:
         phone = st.text_input(t("common.phone"), max_chars=20, key="ppl_new_phone")
         organisation = st.text_input(t("people.organisation"), max_chars=100, key="ppl_new_org")
         team_id = st.selectbox(
-            t("common.team"), list(team_opts), format_func=lambda x: team_opts[x], key="ppl_new_team"
+            t("common.team"), list(team_opts), format_func=team_opts.get, key="ppl_new_team"
         )
         grid_id = st.selectbox(
-            t("people.grid"), list(grid_opts), format_func=lambda x: grid_opts[x], key="ppl_new_grid"
+            t("people.grid"), list(grid_opts), format_func=grid_opts.get, key="ppl_new_grid"
         )
         submitted = st.form_submit_button(t("common.submit"), width="stretch", key="ppl_new_submit")
     if submitted:
@@ -295,7 +291,7 @@ def roster_tab() -> None:
         t("people.team_filter"),
         list(team_labels),
         index=default,
-        format_func=lambda x: team_labels[x],
+        format_func=team_labels.get,
         key="roster_team",
     )
     shifts = ui.cached(people.roster, day, team_id)
@@ -327,7 +323,7 @@ def roster_tab() -> None:
         }
         with st.form("roster_add_form"):
             person_id = st.selectbox(
-                t("people.person"), list(labels), format_func=lambda p: labels[p], key="roster_person"
+                t("people.person"), list(labels), format_func=labels.get, key="roster_person"
             )
             start_day = st.date_input(t("people.start_day"), value=day, key="roster_start_day")
             start_time = st.time_input(
@@ -337,7 +333,7 @@ def roster_tab() -> None:
             end_time = st.time_input(t("people.end_time"), value=dt.time(16, 0), step=1800, key="roster_end")
             task = st.text_input(t("people.task"), max_chars=100, key="roster_task")
             entrance_id = st.selectbox(
-                t("people.entrance"), list(e_labels), format_func=lambda e: e_labels[e], key="roster_entrance"
+                t("people.entrance"), list(e_labels), format_func=e_labels.get, key="roster_entrance"
             )
             submitted = st.form_submit_button(
                 t("common.save"), type="primary", width="stretch", key="roster_submit"
@@ -365,9 +361,7 @@ def roster_tab() -> None:
             mine["shift_id"], shown["person_name"], mine["starts_at"], mine["ends_at"], strict=True
         )
     }
-    shift_id = st.selectbox(
-        t("people.shift"), list(labels), format_func=lambda x: labels[x], key="roster_edit_shift"
-    )
+    shift_id = st.selectbox(t("people.shift"), list(labels), format_func=labels.get, key="roster_edit_shift")
     row = mine[mine["shift_id"] == shift_id].iloc[0]
     current_entrance = None if pd.isna(row["entrance_id"]) else int(row["entrance_id"])
     with st.form("roster_edit_form"):
@@ -390,7 +384,7 @@ def roster_tab() -> None:
             t("people.entrance"),
             list(e_labels),
             index=list(e_labels).index(current_entrance) if current_entrance in e_labels else 0,
-            format_func=lambda e: e_labels[e],
+            format_func=e_labels.get,
             key=f"roster_e_ent_{shift_id}",
         )
         save = st.form_submit_button(t("common.save"), width="stretch", key="roster_edit_submit")
@@ -419,7 +413,8 @@ def roster_tab() -> None:
 
 
 def on_duty_tab() -> None:
-    now = ui.cached(config.now)
+    with ui.read_session() as s:
+        now = config.now(s)
     default = now.time().replace(second=0, microsecond=0) if day == today else dt.time(12, 0)
     chosen = st.time_input(t("people.pick_time"), value=default, step=900, key="duty_time")
     with ui.read_session() as s:

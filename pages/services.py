@@ -39,7 +39,8 @@ def seen(name: str, key: object, value: object | None = None) -> object:
 
 def moment_inputs(prefix: str) -> dt.datetime:
     """A date and a time (phone-friendly), defaulting to now."""
-    now = ui.cached(config.now).replace(second=0)
+    with ui.read_session() as s:
+        now = config.now(s).replace(second=0)
     d = st.date_input(t("services.day"), value=now.date(), max_value=today, key=f"{prefix}_date")
     tm = st.time_input(t("services.at"), value=now.time(), step=300, key=f"{prefix}_time")
     return dt.datetime.combine(d, tm)
@@ -170,6 +171,7 @@ def medicine_tab() -> None:
                     "age": t("services.med.age"),
                     "chronic_condition": t("services.med.chronic_condition"),
                     "lives_alone": t("services.med.lives_alone"),
+                    "is_bedridden": t("services.med.bedridden"),
                     "last_request": t("services.med.last_request"),
                 },
             )
@@ -189,7 +191,7 @@ def medicine_tab() -> None:
         return
     b_labels = dict(zip(buildings["target_id"], buildings["target"], strict=True))
     building_id = st.selectbox(
-        t("services.med.building"), list(b_labels), format_func=lambda b: b_labels[b], key="med_building"
+        t("services.med.building"), list(b_labels), format_func=b_labels.get, key="med_building"
     )
     residents = ui.cached(medicine.residents_of_building, building_id)
     if residents.empty:
@@ -202,7 +204,7 @@ def medicine_tab() -> None:
         )
     }
     resident_id = st.selectbox(
-        t("services.med.resident"), list(r_labels), format_func=lambda r: r_labels[r], key="med_resident"
+        t("services.med.resident"), list(r_labels), format_func=r_labels.get, key="med_resident"
     )
     with st.form("med_form"):
         medicines = st.text_area(t("services.med.medicines"), max_chars=300, key="med_medicines", height=80)
@@ -245,7 +247,7 @@ def medicine_tab() -> None:
             )
         }
         request_id = st.selectbox(
-            t("services.med.request"), list(labels), format_func=lambda r: labels[r], key="med_request"
+            t("services.med.request"), list(labels), format_func=labels.get, key="med_request"
         )
         row = open_[open_["request_id"] == request_id].iloc[0]
         with st.form("med_step_form"):
@@ -290,7 +292,7 @@ def run_form(run: medicine.NextRun) -> None:
             t("services.med.hospitals"), value=run.hospitals, max_chars=300, key="run_hospitals"
         )
         driver = st.selectbox(
-            t("services.med.driver"), list(d_labels), format_func=lambda p: d_labels[p], key="run_driver"
+            t("services.med.driver"), list(d_labels), format_func=d_labels.get, key="run_driver"
         )
         save = st.form_submit_button(t("services.med.save_run"), width="stretch", key="run_save")
         collect = st.form_submit_button(t("services.med.collect"), width="stretch", key="run_collect")
@@ -310,7 +312,7 @@ def run_form(run: medicine.NextRun) -> None:
             run_id = st.selectbox(
                 t("services.med.run_to_complete"),
                 list(labels),
-                format_func=lambda r: labels[r],
+                format_func=labels.get,
                 key="run_done_id",
             )
             back = st.form_submit_button(t("services.med.complete"), width="stretch", key="run_complete")
@@ -408,7 +410,7 @@ def courier_tab() -> None:
             zip(squads["team_id"].astype(int), squads["name"], strict=True)
         )
         team_id = st.selectbox(
-            t("services.courier.squad"), list(s_labels), format_func=lambda x: s_labels[x], key="courier_team"
+            t("services.courier.squad"), list(s_labels), format_func=s_labels.get, key="courier_team"
         )
     triple = (form_day.isoformat(), shift, int(grid_id))
     with ui.read_session() as s:
@@ -537,9 +539,7 @@ def disinfection_tab() -> None:
     ordered = sorted(choices["target_id"].astype(int), key=lambda i: (i not in wanted, i))
     names = dict(zip(choices["target_id"].astype(int), choices["target"], strict=True))
     labels = {i: names[i] + (" " + t("services.dis.required_first") if i in wanted else "") for i in ordered}
-    target_id = st.selectbox(
-        t("services.dis.target"), ordered, format_func=lambda i: labels[i], key="dis_target"
-    )
+    target_id = st.selectbox(t("services.dis.target"), ordered, format_func=labels.get, key="dis_target")
     if user.role == "task":
         team_id = user.team_id
     else:
@@ -548,7 +548,7 @@ def disinfection_tab() -> None:
             zip(teams["team_id"].astype(int), teams["name"], strict=True)
         )
         team_id = st.selectbox(
-            t("services.dis.team"), list(team_labels), format_func=lambda x: team_labels[x], key="dis_team"
+            t("services.dis.team"), list(team_labels), format_func=team_labels.get, key="dis_team"
         )
     members = ui.cached(people.people_list, None, team_id) if team_id else None
     person_labels: dict[int | None, str] = {None: t("services.dis.nobody")}
@@ -563,7 +563,7 @@ def disinfection_tab() -> None:
         person_id = st.selectbox(
             t("services.dis.person"),
             list(person_labels),
-            format_func=lambda x: person_labels[x],
+            format_func=person_labels.get,
             key="dis_person",
         )
         submitted = st.form_submit_button(
@@ -688,7 +688,7 @@ def entrances_tab() -> None:
         st.markdown(f"**{t('services.ent.form_state')}**")
         with st.form("ent_form"):
             entrance_id = st.selectbox(
-                t("services.ent.entrance"), list(labels), format_func=lambda e: labels[e], key="ent_entrance"
+                t("services.ent.entrance"), list(labels), format_func=labels.get, key="ent_entrance"
             )
             make_open = st.radio(
                 t("services.ent.new_state"),
@@ -721,11 +721,11 @@ def entrances_tab() -> None:
             entrance_id = st.selectbox(
                 t("services.ent.entrance"),
                 list(labels),
-                format_func=lambda e: labels[e],
+                format_func=labels.get,
                 key="guard_entrance",
             )
             person_id = st.selectbox(
-                t("people.person"), list(g_labels), format_func=lambda p: g_labels[p], key="guard_person"
+                t("people.person"), list(g_labels), format_func=g_labels.get, key="guard_person"
             )
             start_day = st.date_input(t("people.start_day"), value=day, key="guard_start_day")
             start_time = st.time_input(

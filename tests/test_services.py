@@ -780,3 +780,41 @@ def test_services_page_medicine_form(world_app: World) -> None:
 
 def test_people_module_is_importable_from_services_tests() -> None:
     assert people.PLAN_AHEAD_DAYS == 7
+
+
+def test_services_page_disinfection_form(world_app: World) -> None:
+    at_ = _open("dis", "en", TODAY)
+    assert not any(b.key == "courier_submit" for b in at_.button)  # not a courier squad
+    at_.radio(key="dis_kind").set_value("route")
+    at_.run()
+    at_.text_input(key="dis_agent").set_value("")
+    at_.button(key="dis_submit").click().run()
+    assert any("is required" in e.value for e in at_.error)
+    at_.text_input(key="dis_agent").set_value("peracetic acid")
+    at_.button(key="dis_submit").click().run()
+    assert not at_.exception and not at_.error
+    engine = make_engine()
+    with Session(engine) as s:
+        row = s.scalar(select(DisinfectionRecord))
+        assert (row.target_kind, row.route_id, row.agent) == (
+            "route",
+            world_app.ids["route1"],
+            "peracetic acid",
+        )
+        assert row.team_id == world_app.ids["t_dis"] and row.date == TODAY
+    engine.dispose()
+
+
+def test_services_page_in_meeting_mode_shows_no_personal_data(world_app: World) -> None:
+    set_language("en")
+    at_ = open_app("shuji", "en")
+    at_.session_state["as_of"] = D
+    at_.session_state["meeting_mode"] = True
+    at_.switch_page("pages/services.py").run()
+    assert not at_.exception
+    shown = texts(at_)
+    assert "Personal lists are hidden in meeting mode." in shown
+    for name in ("Wang Three", "Wang Four", "Guard Qian", "Driver Chen", "13800000000", "13911112222"):
+        assert name not in shown, name
+    assert "1 unguarded stretches found" in shown  # the figures stay
+    assert not any(b.key in ("med_submit", "courier_submit", "dis_submit") for b in at_.button)
