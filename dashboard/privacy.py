@@ -51,7 +51,7 @@ def mask_id(id_number: str | None) -> str:
 def mask(df: pd.DataFrame, user: CurrentUser, *, meeting: bool = False) -> pd.DataFrame:
     """A copy of df with each personal field masked unless this user may see it on that row's grid.
 
-    In meeting mode personal columns are dropped altogether.
+    In meeting mode personal columns are dropped altogether; a task user's phones and IDs are blank.
     """
     out = df.copy()
     present = [c for c in PERSONAL_COLUMNS if c in out.columns]
@@ -65,6 +65,9 @@ def mask(df: pd.DataFrame, user: CurrentUser, *, meeting: bool = False) -> pd.Da
     for col in present:
         if col in NAME_COLUMNS:
             out[col] = [v if ok else mask_name(v) for v, ok in zip(out[col], full_name, strict=True)]
+        elif user.role == "task":
+            # A task volunteer or cadre sees no phone or ID number at all, not even masked.
+            out[col] = ""
         elif col in PHONE_COLUMNS:
             out[col] = [v if ok else mask_phone(v) for v, ok in zip(out[col], full_contact, strict=True)]
         else:
