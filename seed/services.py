@@ -339,7 +339,7 @@ def _disinfect_area(world: World, rng: random.Random, outbreak: Outbreak, area: 
                 earlier.remove(rng.choice(recent))
         for bid in earlier:
             record(day, _minute(rng, day, 9, 60), "building", bid, "含氯消毒液（500mg/L）楼道喷洒")
-            if rng.random() < 0.5:
+            if rng.random() < 0.5 and bid not in today:  # at most twice a day, counting the terminal one
                 record(day, _minute(rng, day, 15, 90), "building", bid, "含氯消毒液（500mg/L）楼道喷洒")
         for bid, case in sorted(today.items()):
             when = min(case["found_at"] + dt.timedelta(minutes=rng.randint(60, 120)), at(day, 23, 55))

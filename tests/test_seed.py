@@ -576,6 +576,12 @@ def test_courier_disinfection_and_follow_ups(seeded_engine: Engine) -> None:
     kinds = {k for (k,) in rows(seeded_engine, "SELECT DISTINCT target_kind FROM disinfection_record")}
     assert kinds == {"building", "site", "route"}
     assert len(rows(seeded_engine, "SELECT DISTINCT date FROM disinfection_record")) == 59
+    per_day = rows(
+        seeded_engine,
+        "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM disinfection_record WHERE building_id IS NOT NULL "
+        "GROUP BY date, building_id) t",
+    )
+    assert per_day[0][0] == 2
     # 2022-04-08: one sealed building (a case in the last 7 days) was left undone.
     sealed = {
         b
