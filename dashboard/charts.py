@@ -60,8 +60,14 @@ def epidemic_curve(by_channel: pd.DataFrame, lang: str = "zh", *, height: int = 
         bargap=0.15,
     )
     fig.update_xaxes(tickformat="%m-%d")
-    fig.update_yaxes(title_text=t("overview.curve_new", lang=lang), rangemode="tozero", secondary_y=False)
     fig.update_yaxes(
-        title_text=t("overview.curve_total", lang=lang), rangemode="tozero", showgrid=False, secondary_y=True
+        title_text=t("overview.curve_new", lang=lang), rangemode="tozero", tickformat=",d", secondary_y=False
+    )
+    fig.update_yaxes(
+        title_text=t("overview.curve_total", lang=lang),
+        rangemode="tozero",
+        showgrid=False,
+        tickformat=",d",
+        secondary_y=True,
     )
     return fig

@@ -365,7 +365,7 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, content: str, position: str = "bottomleft") -> None:
+    def __init__(self, content: str, position: str = "bottomright") -> None:
         super().__init__()
         self._name = "Legend"
         self.content = content
@@ -426,10 +426,14 @@ def _tiles(m: folium.Map, tiles: str, lang: str) -> None:
         ).add_to(m)
 
 
-def _legend(lang: str, tiles: str) -> str:
-    rows = [f"<b>{safe(t('map.legend_title', lang=lang))}</b>"]
-    for zone, colour in ZONE_COLOURS.items():
-        rows.append(f'<i style="background:{colour}"></i>{safe(code("zone", zone, lang=lang))}<br>')
+def _legend(lang: str, tiles: str, compact: bool = False) -> str:
+    zones_part = "<br>".join(
+        f'<i style="background:{colour}"></i>{safe(code("zone", zone, lang=lang))}'
+        for zone, colour in ZONE_COLOURS.items()
+    )
+    if compact:
+        return zones_part
+    rows = [f"<b>{safe(t('map.legend_title', lang=lang))}</b>", zones_part + "<br>"]
     rows.append(
         f'<i style="background:none;border:2px dashed {GRID_COLOUR}"></i>'
         f"{safe(t('map.legend_grid', lang=lang))}<br>"
@@ -487,6 +491,7 @@ def _building_style(feature: dict[str, Any]) -> dict[str, Any]:
     return {
         "color": "#333333",
         "weight": 1,
+        "fill": True,
         "fillColor": colour,
         "fillOpacity": 0.9,
         "radius": 5,
@@ -575,7 +580,7 @@ def build_map(
 
     entrances = folium.FeatureGroup(name=safe(t("map.layer_entrances", lang=lang)))
     for row in data.entrances.itertuples(index=False):
-        if pd.isna(row.lat) or pd.isna(row.lon):
+        if pd.isna(row.lat) or pd.isna(row.lon) or (compact and not row.is_open):
             continue
         state = t("map.open", lang=lang) if row.is_open else t("map.closed", lang=lang)
         lines = [f"<b>{safe(row.name)}</b>", safe(row.road), safe(state)]
@@ -595,8 +600,8 @@ def build_map(
         ).add_to(entrances)
     entrances.add_to(m)
 
-    if not data.sites.empty:
-        sites = folium.FeatureGroup(name=safe(t("map.layer_sites", lang=lang)), show=not compact)
+    if not data.sites.empty and not compact:
+        sites = folium.FeatureGroup(name=safe(t("map.layer_sites", lang=lang)))
         for row in data.sites.itertuples(index=False):
             if pd.isna(row.lat) or pd.isna(row.lon):
                 continue
@@ -609,21 +614,23 @@ def build_map(
             ).add_to(sites)
         sites.add_to(m)
 
-    Legend(_legend(lang, tiles)).add_to(m)
+    Legend(_legend(lang, tiles, compact)).add_to(m)
     if not compact:
         folium.LayerControl(collapsed=True).add_to(m)
     bounds = _bounds(data, shift)
     if bounds:
-        m.fit_bounds(bounds, padding=(10, 10))
+        m.fit_bounds(bounds, padding=(24, 24))
     return m
 
 
 def _bounds(data: MapData, shift: bool) -> list[list[float]] | None:
+    """The box around everything drawn: outlines, buildings, entrances and sites."""
     points = [p for poly in data.compounds["polygon"] for p in _ring(poly, shift)]
-    if not points:
-        points = [
+    points += [p for poly in data.grids["polygon"] for p in _ring(poly, shift)]
+    for frame in (data.buildings, data.entrances, data.sites):
+        points += [
             _point(float(o), float(a), shift)
-            for a, o in zip(data.buildings["lat"], data.buildings["lon"], strict=True)
+            for a, o in zip(frame["lat"], frame["lon"], strict=True)
             if pd.notna(a) and pd.notna(o)
         ]
     if not points:

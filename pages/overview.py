@@ -55,24 +55,20 @@ def _pp(a: float | None, b: float | None) -> str | None:
 def _tile(
     kind: str, label: str, value: object, *, delta: object = None, inverse: bool = False, notes=()
 ) -> None:
-    st.metric(
-        label,
-        value,
-        delta=delta,
-        delta_color="inverse" if inverse else "normal",
-        border=True,
-    )
-    for note in notes:
-        if note:
-            st.caption(note)
-    st.button(
-        t("overview.open_list"),
-        key=f"tile_{kind}",
-        icon=":material/list:",
-        type="tertiary",
-        on_click=_open,
-        args=(kind,),
-    )
+    """One KPI tile: the figure, its change against the day before, a note or two, and its list."""
+    with st.container(border=True, height="stretch"):
+        st.metric(label, value, delta=delta, delta_color="inverse" if inverse else "normal")
+        for note in notes:
+            if note:
+                st.caption(note)
+        st.button(
+            t("overview.open_list"),
+            key=f"tile_{kind}",
+            icon=":material/list:",
+            type="tertiary",
+            on_click=_open,
+            args=(kind,),
+        )
 
 
 row1 = st.columns(4)
@@ -268,10 +264,7 @@ def _list_transfer() -> None:
     if df.empty:
         ui.empty("overview.none_waiting")
         return
-    df = df.assign(
-        kind=[t(f"overview.kind_{k}") for k in df["kind"]],
-        overdue=["⚠️" if o else "" for o in df["overdue"]],
-    )
+    df = df.assign(kind=[t(f"overview.kind_{k}") for k in df["kind"]])
     _table(
         df,
         {
@@ -415,15 +408,20 @@ with right:
 
 # --- the grid scoreboard --------------------------------------------------------------------
 
+STATUS_COLOURS = {"alert": "#c0392b", "watch": "#e67e22", "ok": "#27ae60"}
 st.subheader(t("overview.scoreboard"), help=t("overview.scoreboard_help"))
 board = ui.cached(overview.grid_scoreboard, day)
 if board.empty:
     ui.empty("overview.no_grids")
 else:
+    colours = {t(f"overview.status_{k}"): c for k, c in STATUS_COLOURS.items()}
     shown = board.assign(status=[t(f"overview.status_{s}") for s in board["status"]])
+    styled = shown.style.map(
+        lambda v: f"background-color: {colours.get(v, '')}; color: white; font-weight: 600", subset=["status"]
+    )
     leader_visible = not ui.meeting_mode(user)
     st.dataframe(
-        shown,
+        styled,
         hide_index=True,
         width="stretch",
         column_order=[

@@ -566,3 +566,64 @@ def test_every_tile_opens_its_list(world_app: str, tile: str) -> None:
     at_.button(key=f"tile_{tile}").click().run()
     assert not at_.exception
     assert at_.button(key="drill_close")
+
+
+# --- on the Huamei demo data ----------------------------------------------------------------
+
+
+def test_huamei_on_the_peak_day_after(seeded: Session) -> None:
+    """2022-04-06: the surge outran the buses; the 04-05 backlog (6 cases) waits past 24 h."""
+    k = overview.kpis(seeded, dt.date(2022, 4, 6))
+    assert k.overdue_transfers == 6
+    assert k.longest_wait_hours is not None and 24 < k.longest_wait_hours <= 30
+    q = overview.transfer_queue(seeded, dt.date(2022, 4, 6))
+    assert q.loc[q["overdue"], "kind"].tolist() == ["case"] * 6
+
+
+def test_huamei_scoreboard_matches_the_brief(seeded: Session) -> None:
+    day = dt.date(2022, 5, 29)
+    board = overview.grid_scoreboard(seeded, day)
+    brief = overview.headline(seeded, day)
+    assert len(board) == brief["grids"] == 10
+    assert int(board["residents"].sum()) == brief["residents"] == 7500
+    assert int(board["households"].sum()) == brief["households"] == 2969
+    assert int(board["new_cases"].sum()) == brief["new_positives"] == 0
+    assert int(board["sealed_buildings"].sum()) == brief["sealed_buildings"] == 0
+    assert int(board["awaiting_transfer"].sum()) == brief["awaiting_transfer"] == 0
+    k = overview.kpis(seeded, day)
+    assert k.negative_streak == brief["negative_streak_days"] == 22
+    assert k.open_follow_ups == 3
+    peak = overview.grid_scoreboard(seeded, dt.date(2022, 4, 10))
+    assert int(peak["new_cases"].sum()) == overview.headline(seeded, dt.date(2022, 4, 10))["new_positives"]
+    assert int(peak["sealed_buildings"].sum()) == overview.headline(seeded, dt.date(2022, 4, 10))["sealed_buildings"]
+
+
+def test_huamei_curve_runs_from_1_april(seeded: Session) -> None:
+    curve = overview.positives_by_channel(seeded, dt.date(2022, 5, 29))
+    assert curve["date"].min() == dt.date(2022, 4, 1)
+    per_day = curve.groupby("date")["positives"].sum()
+    assert int(per_day.max()) == 21
+    assert int(per_day.sum()) == overview.headline(seeded, dt.date(2022, 5, 29))["total_positives"]
+
+
+def test_clicking_awaiting_transfer_on_6_april_lists_people_and_hours(app_db: str) -> None:
+    at_ = _as_of(open_app("shuji", lang="zh"), dt.date(2022, 4, 6))
+    assert not at_.exception
+    at_.button(key="tile_transfer").click().run()
+    assert not at_.exception
+    hours_col = i18n.t("overview.col_hours", lang="zh")
+    lists = [df.value for df in at_.dataframe if hours_col in df.value.columns]
+    assert len(lists) == 1
+    waiting = lists[0]
+    assert len(waiting) >= 6
+    assert waiting[hours_col].iloc[0] > 24  # the longest wait first, past the 24 h limit
+    assert waiting[hours_col].is_monotonic_decreasing
+    names = waiting[i18n.t("overview.col_name", lang="zh")]
+    assert names.str.len().min() >= 2 and "*" not in "".join(names)  # the secretary sees names in full
+
+
+def test_a_grid_leader_sees_masked_names_in_no_other_grid(app_db: str) -> None:
+    at_ = _as_of(open_app("grid03", lang="en"), dt.date(2022, 4, 6))
+    at_.button(key="tile_transfer").click().run()
+    assert not at_.exception
+    assert i18n.t("overview.own_grid_only", lang="en", grid=3) in texts(at_)
