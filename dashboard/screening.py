@@ -134,11 +134,14 @@ def grids(session: Session) -> pd.DataFrame:
 
 
 def sealed_building_ids(session: Session, day: dt.date) -> list[int]:
-    """Buildings in the sealed zone on a day (the zone rule of dashboard/zones.py)."""
-    b = zones.building_zones(session, day)
-    if b.empty:
-        return []
-    return [int(x) for x in b.loc[b["zone"] == "sealed", "building_id"]]
+    """Buildings sealed as the day began (zone rule of dashboard/zones.py): sealed on the day and on the
+    day before, so a building sealed by a case found during a round joins the next round, not this one."""
+
+    def sealed(on: dt.date) -> set[int]:
+        b = zones.building_zones(session, on)
+        return set() if b.empty else {int(x) for x in b.loc[b["zone"] == "sealed", "building_id"]}
+
+    return sorted(sealed(day) & sealed(day - dt.timedelta(days=1)))
 
 
 def scope_clause(session: Session, rnd: RoundInfo) -> ColumnElement[bool]:

@@ -651,3 +651,97 @@ def test_page_abnormal_tube_shows_ten_under_control(page_area: w.World) -> None:
     assert "10 residents under control" in shown
     control = at.dataframe[-1].value
     assert len(control) == 10
+
+
+# --- on the Huamei demo data ----------------------------------------------------------------
+
+
+def _demo_user(session: Session, username: str):  # noqa: ANN202 - a CurrentUser
+    from dashboard import auth
+    from db.models import User
+
+    return auth.to_current(session, session.scalar(select(User).where(User.username == username)))
+
+
+def test_demo_rounds_and_their_coverage(seeded: Session) -> None:
+    from seed import story
+
+    trend = screening.coverage_trend(seeded, story.DEMO_TODAY)
+    assert (trend["kind"] == "pcr").sum() == story.PCR_ROUNDS
+    assert (trend["kind"] == "antigen").sum() == story.ANTIGEN_ROUNDS
+    assert trend["coverage"].between(0.95, 1.0).all()
+    part = screening.antigen_participation(seeded, story.DEMO_TODAY)
+    assert sorted(part["grid"].unique()) == list(range(1, 11))
+    round_id = screening.latest_round(seeded, story.DEMO_TODAY, "pcr")
+    p = screening.round_progress(seeded, round_id, story.DEMO_TODAY)
+    assert p.totals["residents"] == story.RESIDENTS
+    assert p.totals["due"] == p.totals["residents"] - p.totals["exempt"]
+    assert len(p.by_grid) == 10 and p.by_grid["missed"].sum() == p.totals["missed"] > 0
+    assert p.by_building["sampled"].sum() == p.totals["sampled"]
+    assert len(screening.missed_residents(seeded, round_id, story.DEMO_TODAY)) == p.totals["missed"]
+
+
+def test_done_when_on_the_demo_data(seeded: Session) -> None:
+    """A grid leader imports the day's GBK export, the missed list of the grid updates; re-importing
+    changes nothing; an abnormal tube puts its ten members under control with ten retests open."""
+    from dashboard.screening_import import import_results, summary
+    from db.models import Resident
+    from seed import story
+
+    leader = _demo_user(seeded, "grid01")
+    round_id = screening.latest_round(seeded, story.DEMO_TODAY, "pcr")
+    now = dt.datetime.combine(story.DEMO_TODAY, dt.time(20, 0))
+    missed = screening.missed_residents(seeded, round_id, story.DEMO_TODAY, leader.grid_id)
+    assert len(missed) >= 2
+    chosen = missed.head(2)
+    lines = ["身份证号,姓名,手机号,采样时间,试管编号,检测结果"]
+    for r in chosen.itertuples():
+        res = seeded.get(Resident, int(r.resident_id))
+        lines.append(f"{res.id_number or ''},{res.name},{res.phone},2022-05-29 16:05,X-0001,阴性")
+    data = ("\r\n".join(lines) + "\r\n").encode("gbk")
+    done = import_results(seeded, leader, round_id, data, "0529.csv", now=now)
+    assert summary(done)["add"] == 2 and not done.issues
+    after = screening.missed_residents(seeded, round_id, story.DEMO_TODAY, leader.grid_id)
+    assert len(after) == len(missed) - 2
+    assert not set(chosen["resident_id"]) & set(after["resident_id"])
+    rows = seeded.scalar(select(func.count()).select_from(ScreeningResult))
+    again = import_results(seeded, leader, round_id, data, "0529.csv", now=now)
+    assert summary(again)["add"] == summary(again)["update"] == 0
+    assert seeded.scalar(select(func.count()).select_from(ScreeningResult)) == rows
+    # A full tube of the grid on the test day.
+    from db.models import Building, Household
+
+    tube = seeded.execute(
+        select(ScreeningResult.tube_no)
+        .join(Resident, Resident.id == ScreeningResult.resident_id)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .where(
+            ScreeningResult.round_id == round_id,
+            Building.grid_id == leader.grid_id,
+            ScreeningResult.method == "site",
+        )
+        .group_by(ScreeningResult.tube_no)
+        .having(func.count() == 10)
+        .limit(1)
+    ).scalar_one()
+    opened = tubes.mark_tube_abnormal(seeded, leader, round_id, tube, now=now)
+    assert len(opened) == 10
+    control = tubes.under_control(seeded, story.DEMO_TODAY, leader.grid_id)
+    assert len(control) == 10 and set(control["tube_no"]) == {tube}
+
+
+def test_page_on_the_demo_data(app_db: str) -> None:
+    from tests.helpers import texts
+
+    at = _page("grid03", "zh")
+    try:
+        for name in SECTIONS:
+            _section(at, name)
+            assert not at.error, (name, [e.value for e in at.error])
+        _section(at, "missed")
+        assert "本网格：第3网格" in texts(at)
+        _section(at, "progress")
+        assert [m.label for m in at.metric][:4] == ["应检", "已采", "覆盖率", "未采"]
+    finally:
+        set_language("zh")
