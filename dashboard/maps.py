@@ -559,7 +559,7 @@ def build_map(
         ).add_to(grids)
     grids.add_to(m)
 
-    if not data.buildings.empty:
+    if data.buildings[["lat", "lon"]].notna().all(axis=1).any():  # none placed yet: no layer
         aliases = [
             safe(t("map.f_building", lang=lang)),
             safe(t("map.f_grid", lang=lang)),
