@@ -98,7 +98,9 @@ def personal_table(df: pd.DataFrame, columns: list[str]) -> None:
 def when_inputs(key: str) -> dt.datetime | None:
     """Date and time of a visit; an empty time means now."""
     d = st.date_input(t("supplies.when_date"), value=today, max_value=today, key=f"{key}_date")
-    tm = st.time_input(t("supplies.when_time"), value=None, key=f"{key}_time", step=300)
+    tm = st.time_input(
+        t("supplies.when_time"), value=None, key=f"{key}_time", step=300, help=t("supplies.time_help")
+    )
     if tm is None:
         return None if d == today else dt.datetime.combine(d, dt.datetime.now().time().replace(microsecond=0))
     return dt.datetime.combine(d, tm)
@@ -221,7 +223,12 @@ def show_deliver() -> None:
         st.success(t("supplies.all_done"))
     else:
         with st.form("sup_building", clear_on_submit=True):
-            skip = st.multiselect(t("supplies.except_rooms"), waiting["room"].tolist(), key="sup_except")
+            skip = st.multiselect(
+                t("supplies.except_rooms"),
+                waiting["room"].tolist(),
+                key="sup_except",
+                placeholder=t("supplies.pick_rooms"),
+            )
             at = when_inputs("sup_building")
             team_id = team_input("sup_building_team")
             note = st.text_input(t("common.note"), max_chars=200)
@@ -525,7 +532,12 @@ def show_move(building_id: int) -> None:
     names = dict(zip(shown["resident_id"].astype(int), shown["name"], strict=True))
     versions = dict(zip(everyone["household_id"].astype(int), everyone["version"].astype(int), strict=True))
     with st.form("sur_move", clear_on_submit=True):
-        moving = st.multiselect(t("supplies.move_residents"), list(names), format_func=names.get)
+        moving = st.multiselect(
+            t("supplies.move_residents"),
+            list(names),
+            format_func=names.get,
+            placeholder=t("supplies.pick_some"),
+        )
         target = st.selectbox(t("supplies.move_to"), [h for h in rooms if h != source], format_func=rooms.get)
         if st.form_submit_button(t("supplies.move_submit"), width="stretch"):
             n = ui.write(
@@ -552,7 +564,11 @@ def show_sheets() -> None:
         for r in places.itertuples()
     }
     chosen = st.multiselect(
-        t("supplies.sheet_buildings"), list(labels), format_func=labels.get, key="sup_sheet_b"
+        t("supplies.sheet_buildings"),
+        list(labels),
+        format_func=labels.get,
+        key="sup_sheet_b",
+        placeholder=t("supplies.pick_some"),
     )
     if st.button(t("supplies.sheet_prepare"), type="primary", key="sup_sheet_make"):
         data = ui.write(supply_sheet.delivery_sheet, user, int(batch["id"]), chosen)

@@ -948,3 +948,25 @@ def test_page_whole_building_except_a_room(app_db: str, page_lang) -> None:  # n
     assert expected in texts(at)
     assert _deliveries(batch_id, household_id) == []  # the excepted room is still waiting
     assert all(_deliveries(batch_id, int(h))[0][0] == "delivered" for h in todo["household_id"])
+
+
+def test_every_supplies_word_built_at_run_time_is_in_the_catalogue() -> None:
+    from dashboard import i18n
+
+    keys = [f"supplies.tab_{s}" for s in ("deliver", "coverage", "batches", "survey", "sheets")]
+    keys += [f"supplies.level_{level}" for level in supplies.LEVELS]
+    keys += [f"code.delivery_status.{s}" for s in ("delivered", "not_found", "refused")]
+    keys += [f"code.supply_source.{s}" for s in ("government", "street", "donation")]
+    columns = (
+        "households_entitled households_reached not_found refused portions_needed portions_delivered "
+        "coverage stock remainder shortfall households stock_share short doors households_before added "
+        "people residents portions_out released households_now"
+    )
+    keys += [f"supplies.col_{c}" for c in columns.split()]
+    missing = [k for k in keys if not i18n.has(k)]
+    assert missing == []
+    for lang in i18n.LANGUAGES:  # every message formats with the parameters the code passes
+        assert "{" not in i18n.t("supplies.over_stock", lang=lang, need=2, left=1, name="b")
+        assert "{" not in i18n.t(
+            "supplies.building_ok", lang=lang, delivered=1, portions=2, already=0, excepted=1
+        )
