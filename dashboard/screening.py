@@ -775,7 +775,16 @@ def coverage_trend(session: Session, as_of: dt.date) -> pd.DataFrame:
     cols = ["round_id", "kind", "number", "date", "due", "sampled", "coverage"]
     if held.empty:
         return pd.DataFrame(columns=cols)
-    counts = _counts_by_round_grid(session, as_of, None).groupby("round_id")[["sampled", "exempt"]].sum()
+    s = _status_exprs(as_of)
+    counts = pd.DataFrame(
+        session.execute(
+            select(R.round_id, _n(s["sampled"]), _n(s["exempt"]))
+            .join(ScreeningRound, ScreeningRound.id == R.round_id)
+            .where(ScreeningRound.date <= as_of)
+            .group_by(R.round_id)
+        ).all(),
+        columns=["round_id", "sampled", "exempt"],
+    ).set_index("round_id")
     scope = _in_scope_by_grid(session, held)
     held["residents"] = [int(scope[int(r)].sum()) for r in held["round_id"]]
     held = held.join(counts, on="round_id").fillna({"sampled": 0, "exempt": 0})
