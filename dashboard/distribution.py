@@ -1,4 +1,5 @@
-"""Distribution (派送): marking households delivered, one by one or a whole building at once.
+"""Distribution (派送): marking households delivered, one by one or a whole building at once,
+and the lists the delivery forms pick from.
 
 Both paths check, in the same transaction, that the batch is released, that the household is owed
 something under the batch's rule (supplies.entitlement), that it was not delivered already, and
@@ -11,14 +12,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+import pandas as pd
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate
 from dashboard.errors import ValidationError
 from dashboard.roles import CurrentUser
 from dashboard.supplies import Rule, entitlement, get_batch, portions_out, portions_owed
-from db.models import DELIVERY_STATUSES, Building, Delivery, Household, SupplyBatch, Team
+from db.models import DELIVERY_STATUSES, Building, Compound, Delivery, Grid, Household, SupplyBatch, Team
 
 
 @dataclass(frozen=True)
@@ -221,3 +223,66 @@ def deliver_building(
         )
     excepted = sum(1 for _, room, _ in owed if room in skip)
     return BuildingResult(delivered=len(todo), portions=need, already=already, excepted=excepted)
+
+
+# --- what the forms list --------------------------------------------------------------------
+
+
+def buildings_for(session: Session, grid_id: int | None = None) -> pd.DataFrame:
+    """Buildings (of one grid, or all) for the pickers: building_id, building, compound, grid_id, grid."""
+    stmt = (
+        select(
+            Building.id.label("building_id"),
+            Building.name.label("building"),
+            Compound.name.label("compound"),
+            Building.grid_id,
+            Grid.name.label("grid"),
+        )
+        .join(Compound, Compound.id == Building.compound_id)
+        .outerjoin(Grid, Grid.id == Building.grid_id)
+        .order_by(Building.compound_id, Building.id)
+    )
+    if grid_id is not None:
+        stmt = stmt.where(Building.grid_id == grid_id)
+    return pd.DataFrame(
+        session.execute(stmt).all(), columns=["building_id", "building", "compound", "grid_id", "grid"]
+    )
+
+
+def building_households(session: Session, batch_id: int, building_id: int) -> pd.DataFrame:
+    """A building's households with what the batch owes each and its delivery so far (any date).
+
+    Columns: household_id, door, room, size, portions (0: owed nothing), head_name, grid_id, status, at.
+    """
+    batch = get_batch(session, batch_id)
+    ent = entitlement(Rule.of(batch))
+    stmt = (
+        select(
+            Household.id,
+            Household.door,
+            Household.room,
+            Household.size,
+            func.coalesce(ent.c.portions, 0),
+            Household.head_name,
+            Building.grid_id,
+            Delivery.status,
+            Delivery.at,
+        )
+        .join(Building, Building.id == Household.building_id)
+        .outerjoin(ent, ent.c.household_id == Household.id)
+        .outerjoin(Delivery, (Delivery.household_id == Household.id) & (Delivery.batch_id == batch_id))
+        .where(Household.building_id == building_id)
+        .order_by(Household.id)
+    )
+    cols = ["household_id", "door", "room", "size", "portions", "head_name", "grid_id", "status", "at"]
+    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df["portions"] = df["portions"].astype(int)
+    return df
+
+
+def teams(session: Session) -> pd.DataFrame:
+    """Teams that may hand out supplies (transport squads first): team_id, team, kind."""
+    rows = session.execute(
+        select(Team.id, Team.name, Team.kind).order_by(case((Team.kind == "transport", 0), else_=1), Team.id)
+    ).all()
+    return pd.DataFrame(rows, columns=["team_id", "team", "kind"])

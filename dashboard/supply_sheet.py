@@ -17,10 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, privacy, roles
+from dashboard.distribution import building_households
 from dashboard.errors import ValidationError
 from dashboard.i18n import code, t
 from dashboard.roles import CurrentUser
-from dashboard.supplies import building_households, get_batch
+from dashboard.supplies import get_batch
 from db.models import Building, Compound, Grid
 
 THIN = Side(style="thin")

@@ -107,7 +107,7 @@ def when_inputs(key: str) -> dt.datetime | None:
 
 
 def team_input(key: str) -> int | None:
-    teams = ui.cached(supplies.teams)
+    teams = ui.cached(distribution.teams)
     names = dict(zip(teams["team_id"].astype(int), teams["team"], strict=True))
     if user.role == "task":
         st.caption(f"{t('supplies.team')}: {names.get(user.team_id, '')}")
@@ -158,7 +158,7 @@ def show_deliver() -> None:
         st.info(t("supplies.not_released_yet"))
         return
     batch_id = int(batch["id"])
-    places = ui.cached(supplies.buildings_for, my_grid)
+    places = ui.cached(distribution.buildings_for, my_grid)
     if places.empty:
         ui.empty("supplies.no_buildings")
         return
@@ -171,7 +171,7 @@ def show_deliver() -> None:
     building_id = st.selectbox(
         t("supplies.pick_building"), list(labels), format_func=labels.get, key="sup_building"
     )
-    homes = ui.cached(supplies.building_households, batch_id, building_id)
+    homes = ui.cached(distribution.building_households, batch_id, building_id)
     owed = homes[homes["portions"] > 0]
     if owed.empty:
         ui.empty("supplies.nothing_owed")
@@ -456,7 +456,7 @@ def show_survey() -> None:
 
 
 def show_survey_forms() -> None:
-    places = ui.cached(supplies.buildings_for, my_grid)
+    places = ui.cached(distribution.buildings_for, my_grid)
     if places.empty:
         ui.empty("supplies.no_buildings")
         return
@@ -556,7 +556,7 @@ def show_sheets() -> None:
     if batch is None:
         return
     st.caption(t("supplies.sheets_caption"))
-    places = ui.cached(supplies.buildings_for, my_grid)
+    places = ui.cached(distribution.buildings_for, my_grid)
     labels = {
         int(r.building_id): t(
             "supplies.building_label", compound=r.compound, building=r.building, grid=r.grid or ""

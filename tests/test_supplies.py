@@ -928,7 +928,7 @@ def test_page_whole_building_except_a_room(app_db: str, page_lang) -> None:  # n
     batch_id, building_id, household_id, room = _open_delivery("grid02")
     engine = make_engine()
     with Session(engine) as s:
-        homes = supplies.building_households(s, batch_id, building_id)
+        homes = distribution.building_households(s, batch_id, building_id)
     engine.dispose()
     owed = homes[homes["portions"] > 0]
     done = owed["status"] == "delivered"
