@@ -233,3 +233,18 @@ def test_people_page_roster_form(world_app: World) -> None:  # noqa: F811
         added = s.scalars(select(DutyShift).where(DutyShift.starts_at == at(TODAY, 16))).all()
         assert len(added) == 1 and added[0].ends_at == at(TODAY, 32)
     engine.dispose()
+
+
+@needs_seed
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("username", ["shuji", "grid01", "task", "viewer"])
+def test_people_page_on_the_demo(app_db: str, username: str, lang: str) -> None:
+    from dashboard.i18n import t
+
+    set_language(lang)
+    at_ = open_app(username, lang, page="pages/people.py")
+    assert not at_.exception, at_.exception
+    assert not at_.error, [e.value for e in at_.error]
+    assert t("people.roster_day", date="2022-05-29") in texts(at_)
+    assert t("people.tab_on_duty") in [tab.label for tab in at_.tabs]
+    assert any(m.label == t("code.person_kind.cadre") and m.value == "33" for m in at_.metric)

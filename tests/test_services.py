@@ -818,3 +818,23 @@ def test_services_page_in_meeting_mode_shows_no_personal_data(world_app: World) 
         assert name not in shown, name
     assert "1 unguarded stretches found" in shown  # the figures stay
     assert not any(b.key in ("med_submit", "courier_submit", "dis_submit") for b in at_.button)
+
+
+@needs_seed
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("username", ["shuji", "grid01", "task", "viewer"])
+def test_services_page_on_the_demo(app_db: str, username: str, lang: str) -> None:
+    from dashboard.i18n import t
+
+    set_language(lang)
+    at_ = open_app(username, lang, page="pages/services.py")
+    assert not at_.exception, at_.exception
+    assert not at_.error, [e.value for e in at_.error]
+    shown = texts(at_)
+    assert t("services.med.next_run") in shown and "2022-05-31" in shown
+    assert t("services.ent.all_covered") in shown  # 29 May: both gates guarded round the clock
+    assert t("services.dis.all_done") in shown
+    at_.session_state["as_of"] = dt.date(2022, 5, 20)
+    at_.run()
+    assert not at_.exception
+    assert t("services.ent.gaps_warning", n=1) in texts(at_)
