@@ -602,6 +602,13 @@ def contacts_of(
                 "notified_at", "quarantined_at", "released_on",
             ]
         )  # fmt: skip
+    # What had not happened by as_of is not shown.
+    end = end_of(as_of)
+    for col in ("notified_at", "quarantined_at"):
+        df[col] = [v if v is not None and not pd.isna(v) and v <= end else None for v in df[col]]
+    df["released_on"] = [
+        v if v is not None and not pd.isna(v) and v <= as_of else None for v in df["released_on"]
+    ]
     return df
 
 

@@ -89,6 +89,8 @@ COLUMNS = {
     "median_hours": t("cases.col_median_hours"),
     "waiting": t("cases.col_waiting"),
 }
+DECIMALS = {"hours_waited", "median_hours", "per_1000"}
+SHARES = {"share", "same_day_share"}
 CODES = {
     "channel": "case_channel",
     "severity": "case_severity",
@@ -107,7 +109,12 @@ def show(df: pd.DataFrame, columns: list[str], *, codes: dict[str, str] | None =
     shown = shown[keep]
     if style is not None:
         shown = shown.style.apply(style, axis=1)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={c: COLUMNS.get(c, c) for c in keep})
+    config_ = {c: COLUMNS.get(c, c) for c in keep}
+    for c in DECIMALS.intersection(keep):
+        config_[c] = st.column_config.NumberColumn(COLUMNS[c], format="%.1f")
+    for c in SHARES.intersection(keep):
+        config_[c] = st.column_config.NumberColumn(COLUMNS[c], format="percent")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config_)
 
 
 def who(name: object, grid_id: object) -> str:
@@ -206,29 +213,33 @@ def section_board() -> None:
             }
             versions = {int(r.transfer_id): int(r.version) for r in mine.itertuples()}
             subjects = {int(r.transfer_id): r.subject for r in mine.itertuples()}
-            form_done(labels, versions, subjects)
+            form_done(labels, versions, subjects, mine)
             form_plan(labels, versions, subjects, mine)
     st.subheader(t("cases.daily_heading"))
     recent = daily[daily["day"] > day - dt.timedelta(days=14)].sort_values("day", ascending=False)
     if recent.empty:
         ui.empty("cases.none_daily")
     else:
-        shown = recent.assign(same_day_share=[f"{x:.0%}" for x in recent["same_day_share"]])
-        show(shown, ["day", "requested", "moved_same_day", "same_day_share", "median_hours", "waiting"])
+        show(recent, ["day", "requested", "moved_same_day", "same_day_share", "median_hours", "waiting"])
 
 
-def form_done(labels: dict[int, str], versions: dict[int, int], subjects: dict[int, str]) -> None:
+def form_done(
+    labels: dict[int, str], versions: dict[int, int], subjects: dict[int, str], mine: pd.DataFrame
+) -> None:
     st.subheader(t("cases.done_heading"))
     tid = st.selectbox(t("cases.pick_transfer"), list(labels), format_func=labels.get, key="cases_done_pick")
+    planned = mine.loc[mine["transfer_id"] == tid, "destination"].iloc[0]
     with st.form("cases_done_form"):
         when = moment_inputs("cases_done")
         dest = None
         if subjects[tid] == "case":
+            options = cases.TRANSFER_DESTINATIONS
             dest = st.selectbox(
                 t("cases.col_destination"),
-                cases.TRANSFER_DESTINATIONS,
+                options,
+                index=options.index(planned) if planned in options else 0,
                 format_func=lambda d: code("destination", d),
-                key="cases_done_dest",
+                key=f"cases_done_dest_{tid}",
             )
         if st.form_submit_button(t("cases.mark_done"), type="primary"):
             ok = ui.write(
@@ -256,30 +267,38 @@ def form_plan(
         with st.form("cases_plan_form"):
             gates = {int(r.entrance_id): f"{r.name} ({r.road})" for r in entrances.itertuples()}
             squads = {int(r.team_id): r.name for r in teams.itertuples()}
+            current_gate = None if pd.isna(row["entrance_id"]) else int(row["entrance_id"])
+            current_team = None if pd.isna(row["team_id"]) else int(row["team_id"])
             entrance = st.selectbox(
                 t("cases.col_entrance"),
                 [None, *gates],
+                index=[None, *gates].index(current_gate) if current_gate in gates else 0,
                 format_func=lambda x: gates.get(x, "—"),
-                key="cases_plan_gate",
+                key=f"cases_plan_gate_{tid}",
             )
             route = st.text_input(
-                t("cases.col_route"), value=row["route"] or "", max_chars=200, key="cases_plan_route"
+                t("cases.col_route"), value=row["route"] or "", max_chars=200, key=f"cases_plan_route_{tid}"
             )
             team = st.selectbox(
                 t("cases.col_team"),
                 [None, *squads],
+                index=[None, *squads].index(current_team) if current_team in squads else 0,
                 format_func=lambda x: squads.get(x, "—"),
-                key="cases_plan_team",
+                key=f"cases_plan_team_{tid}",
             )
             vehicle = st.text_input(
-                t("cases.col_vehicle"), value=row["vehicle"] or "", max_chars=60, key="cases_plan_vehicle"
+                t("cases.col_vehicle"),
+                value=row["vehicle"] or "",
+                max_chars=60,
+                key=f"cases_plan_vehicle_{tid}",
             )
             options = cases.TRANSFER_DESTINATIONS if subjects[tid] == "case" else ("quarantine_hotel",)
             dest = st.selectbox(
                 t("cases.col_destination"),
                 options,
+                index=options.index(row["destination"]) if row["destination"] in options else 0,
                 format_func=lambda d: code("destination", d),
-                key="cases_plan_dest",
+                key=f"cases_plan_dest_{tid}",
             )
             if st.form_submit_button(t("common.save")):
                 ok = ui.write(
@@ -473,13 +492,14 @@ def section_contacts() -> None:
         t("cases.pick_case"), list(labels), index=index, format_func=labels.get, key="cases_con_case"
     )
     with ui.read_session() as s:
-        linked = cases.contacts_of(s, today, case_id=case_id)
+        shown = cases.contacts_of(s, day, case_id=case_id)
+        linked = cases.contacts_of(s, today, case_id=case_id)  # the forms act on the current status
         members = cases.household_members(s, case_id)
-    if linked.empty:
+    if shown.empty:
         ui.empty("cases.none_contacts")
     else:
         show(
-            linked,
+            shown,
             ["kind", "name", "building", "room", "status", "identified_on", "notified_at", "quarantined_at", "released_on"],
             codes={"status": "contact_status", "kind": "contact_kind"},
         )  # fmt: skip
