@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -328,6 +329,14 @@ class Case(Base):
         CheckConstraint(_in("status", CASE_STATUSES), name="status"),
         CheckConstraint("destination IS NULL OR " + _in("destination", DESTINATIONS), name="destination"),
         Index("ix_case_record_found_on", "found_on"),
+        # At most one case per resident that has not recovered, even when two reports race.
+        Index(
+            "uq_case_record_active_resident",
+            "resident_id",
+            unique=True,
+            sqlite_where=text("status <> 'recovered'"),
+            postgresql_where=text("status <> 'recovered'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
@@ -366,6 +375,7 @@ class Contact(Base):
     __table_args__ = (
         CheckConstraint(_in("kind", CONTACT_KINDS), name="kind"),
         CheckConstraint(_in("status", CONTACT_STATUSES), name="status"),
+        Index("uq_contact_case_resident", "case_id", "resident_id", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
