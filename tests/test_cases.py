@@ -787,3 +787,24 @@ def test_page_a_grid_leader_reports_a_positive_then_its_contacts_and_is_refused_
     next(b for b in at.button if b.label == "Report positive").click().run()
     assert not at.exception
     assert at.error and "already has a case" in at.error[0].value
+
+
+def test_the_database_itself_refuses_a_second_active_case_and_a_duplicate_contact(engine: Engine) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with Session(engine) as s:
+        area = build_area(s)
+        kw = {"found_on": D, "found_at": at(D, 9), "channel": "antigen", "severity": "asymptomatic"}
+        s.add(Case(resident_id=area.r["r1"], status="recovered", **kw))
+        first = Case(resident_id=area.r["r1"], status="reported", **kw)
+        s.add(first)
+        s.commit()
+        s.add(Case(resident_id=area.r["r1"], status="verified", **kw))  # two reports racing past the check
+        with pytest.raises(IntegrityError):
+            s.commit()
+        s.rollback()
+        s.add(Contact(case_id=first.id, resident_id=area.r["r2"], kind="close", identified_on=D))
+        s.commit()
+        s.add(Contact(case_id=first.id, resident_id=area.r["r2"], kind="secondary", identified_on=D))
+        with pytest.raises(IntegrityError):
+            s.commit()
