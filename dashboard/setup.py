@@ -190,6 +190,7 @@ class Column:
     ref: str = ""  # the table an id column points to (compound, grid, person, team)
     low: int = 0
     high: int = 1_000_000
+    default: Any = None  # the value of a new row that leaves the column empty
 
 
 SPECS: dict[str, tuple[type, tuple[Column, ...]]] = {
@@ -254,7 +255,7 @@ SPECS: dict[str, tuple[type, tuple[Column, ...]]] = {
             Column("organisation", "setup.col.organisation"),
             Column("team_id", "common.team", "ref", ref="team"),
             Column("grid_id", "common.grid", "ref", ref="grid"),
-            Column("active", "setup.col.active", "bool"),
+            Column("active", "setup.col.active", "bool", default=True),
         ),
     ),
     "team": (
@@ -352,12 +353,12 @@ def edits_from_editor(shown: pd.DataFrame, state: dict[str, Any] | None) -> Tabl
     return edits
 
 
-def _clean(col: Column, value: Any, opts: dict[str, dict[str, Any]]) -> Any:
-    label = t(col.label_key)
+def _clean(col: Column, value: Any, opts: dict[str, dict[str, Any]], lang: str | None = None) -> Any:
+    label = t(col.label_key, lang=lang)
     if isinstance(value, float) and value != value:
         value = None
     if col.kind == "bool":
-        return bool(value) if value not in (None, "") else False
+        return bool(value) if value not in (None, "") else bool(col.default)
     if value in (None, ""):
         if col.required:
             raise ValidationError("common.required", field=label)
@@ -467,7 +468,7 @@ def apply_edits(
             if partial and col.name not in values:
                 continue
             try:
-                out[col.name] = _clean(col, values.get(col.name), opts)
+                out[col.name] = _clean(col, values.get(col.name), opts, lang)
             except ValidationError as exc:
                 raise ValidationError("setup.row_error", row=where, detail=exc.message(lang)) from exc
         try:

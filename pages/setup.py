@@ -71,7 +71,7 @@ def editor(kind: str) -> None:
                 label, min_value=col.low, max_value=col.high, step=1, format="%d", required=col.required
             )
         elif col.kind == "bool":
-            config_[col.name] = st.column_config.CheckboxColumn(label, default=False)
+            config_[col.name] = st.column_config.CheckboxColumn(label, default=bool(col.default))
         else:
             config_[col.name] = st.column_config.TextColumn(
                 label, max_chars=col.max_len, required=col.required
@@ -477,14 +477,19 @@ def assign_by_list() -> None:
         with st.form("setup_assign"):
             grid_id = st.selectbox(
                 t("setup.assign_grid"), [None, *grid_labels],
-                format_func=lambda g: t("setup.no_grid") if g is None else grid_labels[g],
+                format_func=lambda g: t("setup.no_grid") if g is None else grid_labels[g], key="setup_assign_grid",
             )  # fmt: skip
             labels = {
                 int(r.id): f"{r.compound} {r.building}"
                 + (f" ({t('common.grid')} {int(r.grid_number)})" if pd.notna(r.grid_number) else "")
                 for r in buildings.itertuples()
             }
-            chosen = st.multiselect(t("setup.assign_buildings"), list(labels), format_func=labels.get)
+            chosen = st.multiselect(
+                t("setup.assign_buildings"),
+                list(labels),
+                format_func=labels.get,
+                key="setup_assign_buildings",
+            )
             go = st.form_submit_button(t("setup.assign_submit"))
         if go and chosen:
             result = ui.write(geo.assign_buildings, user, grid_id, chosen)
