@@ -499,6 +499,13 @@ def _building_style(feature: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _icon(colour: str, icon: str, css_class: str) -> folium.Icon:
+    """An awesome-markers pin with a Font Awesome icon whose <i> element carries css_class."""
+    pin = folium.Icon(color=colour, icon=icon, prefix="fa")
+    pin.options["extra_classes"] = f"fa-rotate-0 {css_class}"
+    return pin
+
+
 def build_map(
     data: MapData,
     *,
@@ -585,16 +592,14 @@ def build_map(
         state = t("map.open", lang=lang) if row.is_open else t("map.closed", lang=lang)
         lines = [f"<b>{safe(row.name)}</b>", safe(row.road), safe(state)]
         if row.is_open:
-            guards = "、".join(row.guards) if lang == "zh" else ", ".join(row.guards)
+            guards = t("map.name_separator", lang=lang).join(row.guards)
             lines.append(safe(t("map.guard_on_duty", lang=lang, names=guards or t("map.nobody", lang=lang))))
         folium.Marker(
             _point(float(row.lon), float(row.lat), shift),
-            icon=folium.Icon(
-                color="green" if row.is_open else "gray",
-                icon="door-open" if row.is_open else "door-closed",
-                prefix="fa",
-                class_name="awesome-marker "
-                + (CLASS_ENTRANCE_OPEN if row.is_open else CLASS_ENTRANCE_CLOSED),
+            icon=_icon(
+                "green" if row.is_open else "gray",
+                "door-open" if row.is_open else "door-closed",
+                CLASS_ENTRANCE_OPEN if row.is_open else CLASS_ENTRANCE_CLOSED,
             ),
             tooltip=folium.Tooltip("<br>".join(lines)),
         ).add_to(entrances)
@@ -607,9 +612,7 @@ def build_map(
                 continue
             folium.Marker(
                 _point(float(row.lon), float(row.lat), shift),
-                icon=folium.Icon(
-                    color="blue", icon="vial", prefix="fa", class_name=f"awesome-marker {CLASS_SITE}"
-                ),
+                icon=_icon("blue", "vial", CLASS_SITE),
                 tooltip=folium.Tooltip(safe(row.name)),
             ).add_to(sites)
         sites.add_to(m)
