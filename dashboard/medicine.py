@@ -88,7 +88,7 @@ def next_run_date(session: Session, as_of: dt.date) -> dt.date | None:
 
 def _request_rows(session: Session, *conditions: object) -> pd.DataFrame:
     r = MedicineRequest
-    rows = session.execute(
+    result = session.execute(
         select(
             r.id.label("request_id"),
             r.resident_id,
@@ -119,30 +119,8 @@ def _request_rows(session: Session, *conditions: object) -> pd.DataFrame:
         .outerjoin(HospitalRun, HospitalRun.id == r.run_id)
         .where(*conditions)
         .order_by(r.urgency.desc(), r.requested_at, r.id)
-    ).all()
-    columns = [
-        "request_id",
-        "resident_id",
-        "resident_name",
-        "phone",
-        "grid_id",
-        "grid",
-        "compound",
-        "building",
-        "room",
-        "medicines",
-        "hospital",
-        "urgency",
-        "chronic_condition",
-        "status",
-        "requested_at",
-        "run_id",
-        "run_date",
-        "bought_at",
-        "delivered_at",
-        "version",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    )
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
 def _status_on(row: pd.Series, end: dt.datetime) -> str:
