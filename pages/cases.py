@@ -409,9 +409,10 @@ def section_register() -> None:
     with ui.read_session() as s:
         live = cases.case_register(s, today, active_only=True)
     live = live[[may_act("cases.update", g) or roles.allowed(user, "cases.verify") for g in live["grid_id"]]]
-    if live.empty:
-        return
     st.subheader(t("cases.step_heading"))
+    if live.empty:
+        ui.empty("cases.none_to_move")
+        return
     labels = {int(r.case_id): case_label(r) for r in live.itertuples()}
     case_id = st.selectbox(t("cases.pick_case"), list(labels), format_func=labels.get, key="cases_step_pick")
     row = live[live["case_id"] == case_id].iloc[0]

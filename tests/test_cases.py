@@ -808,3 +808,31 @@ def test_the_database_itself_refuses_a_second_active_case_and_a_duplicate_contac
         s.add(Contact(case_id=first.id, resident_id=area.r["r2"], kind="secondary", identified_on=D))
         with pytest.raises(IntegrityError):
             s.commit()
+
+
+def test_page_the_secretary_verifies_a_case_a_grid_leader_reported_and_the_grid_leader_cannot(
+    app_db: str,
+) -> None:
+    from dashboard import store
+    from db import make_engine
+
+    engine = make_engine(app_db)
+    with Session(engine) as look:
+        grid01 = _user(look, "grid01")
+        resident = int(cases.residents_in(look, int(cases.buildings_for(look, grid01.grid_id)["building_id"].iloc[0]))["resident_id"].iloc[0])  # fmt: skip
+    reported = store.run_write(
+        engine, cases.report_case, grid01, resident, at(story.DEMO_TODAY, 0), "antigen", "asymptomatic"
+    )
+    engine.dispose()
+    set_language("en")
+    at_ = _on(open_app("grid01", "en", PAGE), story.DEMO_TODAY, "register")
+    assert any("not for your role" in c.value for c in at_.caption)
+    set_language("en")
+    at_ = _on(open_app("shuji", "en", PAGE), story.DEMO_TODAY, "register")
+    assert at_.selectbox(key="cases_step_pick").value == reported.id
+    assert at_.radio(key="cases_step_to").value == "verified"
+    at_.time_input(key="cases_step_time").set_value(dt.time(0, 0))
+    next(b for b in at_.button if b.label == "Confirm").click().run()
+    assert not at_.exception and not at_.error, [e.value for e in at_.error]
+    assert any(f"Case #{reported.id} is now “Verified”" in s.value for s in at_.success)
+    assert at_.radio(key="cases_step_to").options == ["Awaiting transfer", "Home isolation (exception)"]
