@@ -291,6 +291,9 @@ def mark_transfer_done(
             raise ValidationError("cases.after_next_step", next=contact.released_on.isoformat())
         row.done_at = done_at
         row.destination = "quarantine_hotel"
+        # Whoever has arrived at the hotel is in quarantine by then.
+        if contact.quarantined_at is None or contact.quarantined_at > done_at:
+            contact.quarantined_at = done_at
     session.flush()
     audit.record(
         session,

@@ -208,6 +208,9 @@ def test_a_grid_leader_cannot_report_or_transfer_in_another_grid(s, area) -> Non
             s, area.grid01, theirs.id, [NewContact(resident_id=area.r["r8"])], identified_on=D, now=NOW
         )
     assert s.scalar(select(Transfer.done_at).where(Transfer.id == transfer.id)) is None
+    (contact,) = cases.add_contacts(s, area.grid02, theirs.id, [NewContact(resident_id=area.r["r8"])], identified_on=D, now=NOW)  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        cases.advance_contact(s, area.grid01, contact.id, "notified", at=at(D, 19), expected_version=contact.version, now=NOW)  # fmt: skip
 
 
 def test_the_pipeline_runs_reported_verified_awaiting_transferred_recovered_with_who_and_when(
@@ -650,6 +653,17 @@ def test_seed_board_on_april_6_shows_who_waited_and_marking_one_moves_it_off(see
     after = transfers.transfer_board(seeded, APRIL_6)
     assert int(first["transfer_id"]) not in set(after["transfer_id"])
     assert overview.headline(seeded, APRIL_6)["awaiting_transfer"] == before - 1
+    # A contact waiting for the hotel bus: once moved, they count as in central quarantine that day.
+    contact = board[board["subject"] == "contact"].iloc[0]
+    quarantined = cases.contact_counts(seeded, APRIL_6)["central_quarantine"]
+    transfers.mark_transfer_done(
+        seeded, _user(seeded, "shuji"), int(contact["transfer_id"]), at(APRIL_6, 23), expected_version=int(contact["version"])
+    )  # fmt: skip
+    assert cases.contact_counts(seeded, APRIL_6)["central_quarantine"] == quarantined + 1
+    assert (
+        overview.headline(seeded, APRIL_6)["contacts_awaiting_transfer"]
+        == (board["subject"] == "contact").sum() - 1
+    )
 
 
 def test_seed_transfer_figures_show_the_backlog_days_and_same_day_otherwise(seeded: Session) -> None:
