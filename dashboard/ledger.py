@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -85,8 +86,11 @@ def synonyms() -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _words(key: str) -> set[str]:
-    return {w.strip().lower() for lang in LANGUAGES for w in t(key, lang=lang).split("|") if w.strip()}
+@cache
+def _words(key: str) -> frozenset[str]:
+    return frozenset(
+        w.strip().lower() for lang in LANGUAGES for w in t(key, lang=lang).split("|") if w.strip()
+    )
 
 
 def _kind_words() -> dict[str, str]:
@@ -363,18 +367,15 @@ def dry_run(
         (t("ledger.example.compound", lang=lg), t("ledger.example.name", lang=lg)) for lg in LANGUAGES
     }
 
-    def cell(row: pd.Series, fld: str) -> str:
-        col = mapping.get(fld)
-        return imports.clean_cell(row[col]) if col else ""
-
     def reject(n: int, key: str, **params: Any) -> None:
         run.issues.append(RowIssue(n, key, params))
 
     seen_people: dict[Any, tuple[tuple[str, str, str], int, dict[str, Any]]] = {}
     row_status: dict[int, str] = {}
-    for n, row in frame.iterrows():
+    fields = list(mapping)
+    for n, *cells in frame[[mapping[f] for f in fields]].itertuples(index=True, name=None):
         n = int(n)
-        values = {fld: cell(row, fld) for fld in mapping}
+        values = {fld: imports.clean_cell(v) for fld, v in zip(fields, cells, strict=True)}
         if not any(values.values()):
             continue
         compound, building, room = (
@@ -709,6 +710,17 @@ def commit(
     total = max(1, len(plan.households))
     households = {h.id: h for h in session.scalars(select(Household))} if plan.households else {}
     residents = {r.id: r for r in session.scalars(select(Resident))} if plan.households else {}
+    pending: list[tuple[str, Any, int | None, dict[str, Any]]] = []  # added rows, audited once they have ids
+
+    def flush_and_audit() -> None:
+        session.flush()
+        for action, obj, grid_id, after in pending:
+            table = "household" if isinstance(obj, Household) else "resident"
+            if table == "resident":
+                after = {"household_id": obj.household_id, **after}
+            audit.record(session, user, action, table, obj.id, grid_id=grid_id, after=after, at=now)
+        pending.clear()
+
     for i, hh in enumerate(plan.households.values(), start=1):
         building = buildings[hh.key[:2]]
         grid_id = building.grid_id
@@ -718,76 +730,47 @@ def commit(
                 values["head_name"] = hh.residents[0]["name"]
             household = Household(building_id=building.id, room=hh.key[2][:30], **values)
             session.add(household)
-            session.flush()
-            audit.record(
-                session,
-                user,
-                "ledger.household_add",
-                "household",
-                household.id,
-                grid_id=grid_id,
-                after={"building_id": building.id, "room": household.room, **values},
-                at=now,
-            )
+            pending.append(("ledger.household_add", household, grid_id,
+                            {"building_id": building.id, "room": household.room, **values}))  # fmt: skip
             counts["hh_add"] += 1
+            if any(r["existing_id"] is not None for r in hh.residents):
+                session.flush()  # a resident moves in: the new household needs its id now
         else:
             household = households[hh.existing_id]
             diff = {f: v for f, v in hh.values.items() if getattr(household, f) != v}
             if diff:
                 audit.record(
-                    session,
-                    user,
-                    "ledger.household_edit",
-                    "household",
-                    household.id,
-                    grid_id=grid_id,
-                    before={f: getattr(household, f) for f in diff},
-                    after=diff,
-                    at=now,
-                )
+                    session, user, "ledger.household_edit", "household", household.id, grid_id=grid_id,
+                    before={f: getattr(household, f) for f in diff}, after=diff, at=now,
+                )  # fmt: skip
                 for f, v in diff.items():
                     setattr(household, f, v)
                 counts["hh_upd"] += 1
         for res in hh.residents:
             fields = {f: res[f] for f in RESIDENT_FIELDS}
             if res["existing_id"] is None:
-                resident = Resident(household_id=household.id, **fields)
+                resident = Resident(household=household, **fields)
                 session.add(resident)
-                session.flush()
-                audit.record(
-                    session,
-                    user,
-                    "ledger.resident_add",
-                    "resident",
-                    resident.id,
-                    grid_id=grid_id,
-                    after={"household_id": household.id, "name": resident.name},
-                    at=now,
-                )
+                pending.append(("ledger.resident_add", resident, grid_id, {"name": resident.name}))
                 counts["res_add"] += 1
             elif res["status"] == "update":
                 resident = residents[res["existing_id"]]
                 changes = _resident_changes(resident, res, household.id, plan.mapped)
                 hidden = {"phone", "id_number"}
                 audit.record(
-                    session,
-                    user,
-                    "ledger.resident_edit",
-                    "resident",
-                    resident.id,
-                    grid_id=grid_id,
+                    session, user, "ledger.resident_edit", "resident", resident.id, grid_id=grid_id,
                     before={f: getattr(resident, f) for f in changes if f not in hidden},
                     after={f: v for f, v in changes.items() if f not in hidden}
                     | {f: "changed" for f in changes if f in hidden},
                     at=now,
-                )
+                )  # fmt: skip
                 for f, v in changes.items():
                     setattr(resident, f, v)
                 counts["res_upd"] += 1
-        if i % 50 == 0:
-            session.flush()
+        if i % 100 == 0:
+            flush_and_audit()
             report(0.1 + 0.85 * i / total)
-    session.flush()
+    flush_and_audit()
     log.rows_added = len(run.add)
     log.rows_updated = len(run.update)
     result = LedgerResult(
