@@ -329,6 +329,32 @@ def dry_run(
     return dry
 
 
+RESULT_COLUMNS = (
+    "round_id",
+    "resident_id",
+    "sampled_at",
+    "method",
+    "tube_no",
+    "result",
+    "exempt_reason",
+    "import_id",
+)
+COPY_RESULTS = "COPY screening_result (" + ", ".join(RESULT_COLUMNS) + ") FROM STDIN"
+
+
+def _insert_results(session: Session, rows: list[dict]) -> None:
+    """Insert result rows in the session's transaction: COPY on PostgreSQL (one statement per row
+    there otherwise, ten times slower), one executemany elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.dbapi_connection.cursor()
+        with cursor.copy(COPY_RESULTS) as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in RESULT_COLUMNS])
+    else:
+        connection.execute(insert(ScreeningResult.__table__), rows)
+
+
 def import_results(
     session: Session,
     user: CurrentUser,
@@ -370,11 +396,11 @@ def import_results(
         if progress:
             progress(min(done / total, 1.0), t("screening.imp_progress", done=done, total=total))
 
+    table = ScreeningResult.__table__
     for i in range(0, len(plan.inserts), CHUNK):
         chunk = [r | {"import_id": log.id} for r in plan.inserts[i : i + CHUNK]]
-        session.execute(insert(ScreeningResult), chunk)
+        _insert_results(session, chunk)
         step(len(chunk))
-    table = ScreeningResult.__table__
     stmt = (
         update(table)
         .where(table.c.id == bindparam("b_id"))
