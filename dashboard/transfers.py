@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from dashboard import audit, cases, config, roles, validate
+from dashboard import audit, cases, config, contacts, roles, validate
 from dashboard.errors import ValidationError
 from dashboard.i18n import code
 from dashboard.roles import CurrentUser
@@ -184,7 +184,7 @@ def transfer_grid(session: Session, transfer: Transfer) -> int | None:
         resident_id = session.scalar(select(Case.resident_id).where(Case.id == transfer.case_id))
         return cases.grid_of_resident(session, resident_id)
     contact = session.get(Contact, transfer.contact_id)
-    return cases.contact_grid(session, contact) if contact is not None else None
+    return contacts.contact_grid(session, contact) if contact is not None else None
 
 
 def assign_transfer(

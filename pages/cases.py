@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import cases, config, privacy, roles, sources, transfers, ui, zones
+from dashboard import cases, config, contacts, privacy, roles, sources, transfers, ui, zones
 from dashboard.i18n import code, t
 from db.models import CASE_CHANNELS, CASE_SEVERITIES, CONTACT_KINDS, ZONES
 
@@ -475,14 +475,14 @@ def section_register() -> None:
 
 
 def section_contacts() -> None:
-    counts = ui.cached(cases.contact_counts, day)
+    counts = ui.cached(contacts.contact_counts, day)
     ui.kpi_row([{"label": code("contact_status", s), "value": counts[s]} for s in counts], columns=5)
     with ui.read_session() as s:
         live = cases.case_register(s, day, active_only=True)
     live = live[[may_act("cases.contact", g) for g in live["grid_id"]]]
     if live.empty:
         ui.empty("cases.none_cases")
-        every = ui.cached(cases.contacts_of, day)
+        every = ui.cached(contacts.contacts_of, day)
         if not every.empty:
             show(every, ["case_id", "kind", "name", "building", "room", "status", "identified_on", "released_on"], codes={"status": "contact_status", "kind": "contact_kind"})  # fmt: skip
         return
@@ -493,9 +493,9 @@ def section_contacts() -> None:
         t("cases.pick_case"), list(labels), index=index, format_func=labels.get, key="cases_con_case"
     )
     with ui.read_session() as s:
-        shown = cases.contacts_of(s, day, case_id=case_id)
-        linked = cases.contacts_of(s, today, case_id=case_id)  # the forms act on the current status
-        members = cases.household_members(s, case_id)
+        shown = contacts.contacts_of(s, day, case_id=case_id)
+        linked = contacts.contacts_of(s, today, case_id=case_id)  # the forms act on the current status
+        members = contacts.household_members(s, case_id)
     if shown.empty:
         ui.empty("cases.none_contacts")
     else:
@@ -560,15 +560,15 @@ def section_contacts() -> None:
         )
         if st.form_submit_button(t("cases.add_submit"), type="primary"):
             entries = [
-                cases.NewContact(kind, rid, parent_contact_id=parent)
+                contacts.NewContact(kind, rid, parent_contact_id=parent)
                 for rid in [*picked_family, *picked_others]
             ]
             entries += [
-                cases.NewContact(kind, outside_name=line.strip(), parent_contact_id=parent)
+                contacts.NewContact(kind, outside_name=line.strip(), parent_contact_id=parent)
                 for line in outside.splitlines()
                 if line.strip()
             ]
-            ok = ui.write(cases.add_contacts, user, case_id, entries, identified_on=identified)
+            ok = ui.write(contacts.add_contacts, user, case_id, entries, identified_on=identified)
             if ok is not None:
                 done(t("cases.add_ok", n=len(ok)))
     movable = linked[linked["status"] != "released"] if not linked.empty else linked
@@ -580,7 +580,7 @@ def section_contacts() -> None:
     row = movable[movable["contact_id"] == contact_id].iloc[0]
     to = st.radio(
         t("cases.next_step"),
-        cases.CONTACT_NEXT[row["status"]],
+        contacts.CONTACT_NEXT[row["status"]],
         format_func=lambda x: code("contact_status", x),
         horizontal=True,
         key="cases_cstep_to",
@@ -589,7 +589,7 @@ def section_contacts() -> None:
         when = moment_inputs("cases_cstep")
         if st.form_submit_button(t("cases.step_submit"), type="primary"):
             ok = ui.write(
-                cases.advance_contact, user, contact_id, to, at=when, expected_version=int(row["version"])
+                contacts.advance_contact, user, contact_id, to, at=when, expected_version=int(row["version"])
             )
             if ok is not None:
                 done(t("cases.contact_step_ok", status=code("contact_status", to)))

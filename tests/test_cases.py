@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from dashboard import cases, overview, sources, transfers
-from dashboard.cases import NewContact
+from dashboard import cases, contacts, overview, sources, transfers
+from dashboard.contacts import NewContact
 from dashboard.errors import PermissionDenied, StaleEdit, ValidationError
 from dashboard.roles import CurrentUser
 from db.models import (
@@ -204,13 +204,13 @@ def test_a_grid_leader_cannot_report_or_transfer_in_another_grid(s, area) -> Non
             s, area.grid01, transfer.id, entrance_id=area.gate, expected_version=transfer.version, now=NOW
         )
     with pytest.raises(PermissionDenied):
-        cases.add_contacts(
+        contacts.add_contacts(
             s, area.grid01, theirs.id, [NewContact(resident_id=area.r["r8"])], identified_on=D, now=NOW
         )
     assert s.scalar(select(Transfer.done_at).where(Transfer.id == transfer.id)) is None
-    (contact,) = cases.add_contacts(s, area.grid02, theirs.id, [NewContact(resident_id=area.r["r8"])], identified_on=D, now=NOW)  # fmt: skip
+    (contact,) = contacts.add_contacts(s, area.grid02, theirs.id, [NewContact(resident_id=area.r["r8"])], identified_on=D, now=NOW)  # fmt: skip
     with pytest.raises(PermissionDenied):
-        cases.advance_contact(s, area.grid01, contact.id, "notified", at=at(D, 19), expected_version=contact.version, now=NOW)  # fmt: skip
+        contacts.advance_contact(s, area.grid01, contact.id, "notified", at=at(D, 19), expected_version=contact.version, now=NOW)  # fmt: skip
 
 
 def test_the_pipeline_runs_reported_verified_awaiting_transferred_recovered_with_who_and_when(
@@ -306,11 +306,11 @@ def test_register_replays_the_status_as_it_stood_at_the_end_of_a_day(s, area) ->
 
 def test_contacts_are_added_in_one_step_with_the_household_prefilled(s, area) -> None:
     c = report(s, area)
-    members = cases.household_members(s, c.id)
+    members = contacts.household_members(s, c.id)
     assert sorted(members["resident_id"]) == sorted([area.r["r2"], area.r["r3"]])
     neighbours = cases.residents_in(s, area.a1, room="102", grid_id=area.g1)
     assert sorted(neighbours["resident_id"]) == sorted([area.r["r4"], area.r["r5"]])
-    added = cases.add_contacts(
+    added = contacts.add_contacts(
         s, area.grid01, c.id,
         [NewContact("close", area.r["r2"]), NewContact("close", area.r["r3"]), NewContact("secondary", area.r["r4"]),
          NewContact("close", outside_name="快递员 刘师傅")],
@@ -318,7 +318,7 @@ def test_contacts_are_added_in_one_step_with_the_household_prefilled(s, area) ->
     )  # fmt: skip
     assert len(added) == 4 and all(x.status == "identified" for x in added)
     # A contact of a contact (次密接 of 密接 r4).
-    cases.add_contacts(
+    contacts.add_contacts(
         s,
         area.grid01,
         c.id,
@@ -326,10 +326,10 @@ def test_contacts_are_added_in_one_step_with_the_household_prefilled(s, area) ->
         identified_on=D,
         now=NOW,
     )
-    listed = cases.contacts_of(s, D, case_id=c.id)
+    listed = contacts.contacts_of(s, D, case_id=c.id)
     assert len(listed) == 5 and "快递员 刘师傅" in set(listed["name"])
     assert listed.set_index("resident_id").loc[area.r["r5"], "parent_contact_id"] == added[2].id
-    assert cases.household_members(s, c.id).empty  # everyone linked already
+    assert contacts.household_members(s, c.id).empty  # everyone linked already
     for bad, key in (
         ([NewContact("close", area.r["r2"])], "cases.contact_exists"),
         ([NewContact("close", area.r["r1"])], "cases.contact_is_the_case"),
@@ -338,10 +338,10 @@ def test_contacts_are_added_in_one_step_with_the_household_prefilled(s, area) ->
         ([], "cases.no_contacts"),
     ):
         with pytest.raises(ValidationError) as e:
-            cases.add_contacts(s, area.grid01, c.id, bad, identified_on=D, now=NOW)
+            contacts.add_contacts(s, area.grid01, c.id, bad, identified_on=D, now=NOW)
         assert e.value.key == key
     with pytest.raises(ValidationError) as e:
-        cases.add_contacts(
+        contacts.add_contacts(
             s,
             area.grid01,
             c.id,
@@ -351,7 +351,7 @@ def test_contacts_are_added_in_one_step_with_the_household_prefilled(s, area) ->
         )
     assert e.value.key == "common.date_too_early"
     with pytest.raises(PermissionDenied):  # a resident of grid 2 is not grid 1's to add
-        cases.add_contacts(
+        contacts.add_contacts(
             s, area.grid01, c.id, [NewContact("close", area.r["r7"])], identified_on=D, now=NOW
         )
     assert s.scalar(select(func.count()).select_from(Contact)) == 5
@@ -359,24 +359,24 @@ def test_contacts_are_added_in_one_step_with_the_household_prefilled(s, area) ->
 
 def test_a_contact_goes_to_central_quarantine_through_the_transfer_board_and_is_released(s, area) -> None:
     c = report(s, area)
-    (k,) = cases.add_contacts(
+    (k,) = contacts.add_contacts(
         s, area.grid01, c.id, [NewContact("close", area.r["r2"])], identified_on=D, now=NOW
     )
     with pytest.raises(ValidationError):
-        cases.advance_contact(
+        contacts.advance_contact(
             s, area.grid01, k.id, "central_quarantine", at=at(D, 17), expected_version=k.version, now=NOW
         )
-    k = cases.advance_contact(
+    k = contacts.advance_contact(
         s, area.grid01, k.id, "notified", at=at(D, 17), expected_version=k.version, now=NOW
     )
-    k = cases.advance_contact(
+    k = contacts.advance_contact(
         s, area.grid01, k.id, "central_quarantine", at=at(D, 18), expected_version=k.version, now=NOW
     )
     board = transfers.transfer_board(s, D, now=NOW)
     mine = board[board["subject"] == "contact"].iloc[0]
     assert (mine["contact_id"], mine["name"], mine["destination"]) == (k.id, "李四", "quarantine_hotel")
     with pytest.raises(ValidationError) as e:  # not released before they have even left
-        cases.advance_contact(
+        contacts.advance_contact(
             s, area.grid01, k.id, "released", at=at(D, 19), expected_version=k.version, now=NOW
         )
     assert e.value.key == "cases.release_before_transfer"
@@ -386,13 +386,13 @@ def test_a_contact_goes_to_central_quarantine_through_the_transfer_board_and_is_
     assert transfers.transfer_board(s, D, now=NOW)["subject"].tolist() == ["case"]
     assert overview.awaiting_transfer(s, D, contacts=True) == 0
     later = dt.datetime(2022, 4, 19, 9)
-    k = cases.advance_contact(
+    k = contacts.advance_contact(
         s, area.grid01, k.id, "released", at=later, expected_version=k.version, now=later
     )
     assert (k.status, k.released_on) == ("released", later.date())
-    status = cases.contacts_of(s, D + dt.timedelta(days=3)).set_index("contact_id")["status"]
+    status = contacts.contacts_of(s, D + dt.timedelta(days=3)).set_index("contact_id")["status"]
     assert status[k.id] == "central_quarantine"  # replayed: still in quarantine on 04-08
-    assert cases.contact_counts(s, later.date())["released"] == 1
+    assert contacts.contact_counts(s, later.date())["released"] == 1
 
 
 # --- the transfer board --------------------------------------------------------------------
@@ -655,11 +655,11 @@ def test_seed_board_on_april_6_shows_who_waited_and_marking_one_moves_it_off(see
     assert overview.headline(seeded, APRIL_6)["awaiting_transfer"] == before - 1
     # A contact waiting for the hotel bus: once moved, they count as in central quarantine that day.
     contact = board[board["subject"] == "contact"].iloc[0]
-    quarantined = cases.contact_counts(seeded, APRIL_6)["central_quarantine"]
+    quarantined = contacts.contact_counts(seeded, APRIL_6)["central_quarantine"]
     transfers.mark_transfer_done(
         seeded, _user(seeded, "shuji"), int(contact["transfer_id"]), at(APRIL_6, 23), expected_version=int(contact["version"])
     )  # fmt: skip
-    assert cases.contact_counts(seeded, APRIL_6)["central_quarantine"] == quarantined + 1
+    assert contacts.contact_counts(seeded, APRIL_6)["central_quarantine"] == quarantined + 1
     assert (
         overview.headline(seeded, APRIL_6)["contacts_awaiting_transfer"]
         == (board["subject"] == "contact").sum() - 1
