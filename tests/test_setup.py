@@ -553,8 +553,14 @@ def new_committee(empty_app_db: str) -> str:
     return empty_app_db
 
 
+@pytest.mark.parametrize("filled", [False, True], ids=["empty", "filled"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_setup_page_every_step_renders(new_committee: str, lang: str) -> None:
+def test_setup_page_every_step_renders(new_committee: str, lang: str, filled: bool) -> None:
+    if filled:
+        engine = make_engine(new_committee)
+        small_world(engine)
+        write(engine, geo.set_grid_outline, ADMIN, grid_id(engine, 1), square(0))
+        engine.dispose()
     at = open_app("boss", lang, "pages/setup.py")
     assert not at.exception
     assert t("setup.title", lang=lang) in texts(at)
@@ -562,6 +568,19 @@ def test_setup_page_every_step_renders(new_committee: str, lang: str) -> None:
         at.radio(key="setup_step").set_value(step).run()
         assert not at.exception, (step, at.exception)
         assert t(f"setup.step.{step}", lang=lang)
+
+
+def test_meeting_mode_hides_the_staff_lists(new_committee: str) -> None:
+    engine = make_engine(new_committee)
+    staff = [{"name": "Wang Xiaoyan", "kind": code("person_kind", "committee_staff"), "phone": "13912345678"}]
+    write(engine, setup.apply_edits, ADMIN, "person", setup.TableEdits(added=staff))
+    at = open_app("boss", "en", "pages/setup.py")
+    at.radio(key="setup_step").set_value("staff").run()
+    assert "Wang Xiaoyan" in texts(at)
+    at.toggle(key="meeting_mode").set_value(True).run()
+    assert not at.exception
+    assert "Wang Xiaoyan" not in texts(at) and "13912345678" not in texts(at)
+    assert t("setup.hidden_in_meeting", lang="en") in texts(at)
 
 
 def test_setup_page_committee_form_refuses_an_empty_name(new_committee: str) -> None:
