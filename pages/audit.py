@@ -22,7 +22,8 @@ grid_id = st.selectbox(
     format_func=lambda g: everyone if g is None else t("audit.grid_n", n=choices.grids[g]),
 )
 table = st.selectbox(t("audit.table"), [None, *choices.tables], format_func=lambda x: x or everyone)
-day = st.date_input(t("audit.day"), value=None, max_value=ui.today(), help=t("audit.day_help"))
+# No upper bound at the demo's "today": sign-ins and other events carry the real clock.
+day = st.date_input(t("audit.day"), value=None, help=t("audit.day_help"))
 
 with ui.read_session() as s:
     trail = audit.audit_trail(s, user=who, grid_id=grid_id, table=table, day=day)

@@ -19,7 +19,7 @@ with ui.read_session() as s:
     grids = auth.grid_choices(s)
     teams = auth.team_choices(s)
 
-shown = accounts.assign(role=[code("role", r) for r in accounts["role"]])
+shown = accounts.assign(role=[code("role", r) for r in accounts["role"]], team=accounts["team"].fillna(""))
 st.dataframe(
     shown,
     hide_index=True,
