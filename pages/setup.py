@@ -312,11 +312,16 @@ def step_ledger() -> None:
 
 def ledger_import(data: bytes, filename: str) -> None:
     digest = imports.file_digest(data)
-    try:
-        frame = imports.read_table(data, filename, max_bytes=int(env.import_max_mb * 1_048_576))
-    except JuweiError as exc:
-        st.error(exc.message())
-        return
+    # The file is read and checked once per upload and mapping, not on every rerun of the page.
+    memo = st.session_state.get("setup_ledger_memo")
+    if memo is None or memo["digest"] != digest:
+        try:
+            frame = imports.read_table(data, filename, max_bytes=int(env.import_max_mb * 1_048_576))
+        except JuweiError as exc:
+            st.error(exc.message())
+            return
+        memo = st.session_state["setup_ledger_memo"] = {"digest": digest, "frame": frame, "runs": {}}
+    frame = memo["frame"]
     columns = list(frame.columns)
     suggested = ledger.suggest_mapping(columns)
     none = t("ledger.not_mapped")
@@ -334,9 +339,12 @@ def ledger_import(data: bytes, filename: str) -> None:
                 key=f"setup_map_{digest[:12]}_{fld}",
             )
             mapping[fld] = chosen
+    mapping_key = repr(sorted((k, v or "") for k, v in mapping.items()))
     try:
         with ui.read_session() as s:
-            run = ledger.dry_run(s, user, frame, mapping)
+            if mapping_key not in memo["runs"]:
+                memo["runs"][mapping_key] = ledger.dry_run(s, user, frame, mapping)
+            run = memo["runs"][mapping_key]
             before = ledger.already_imported(s, digest)
     except JuweiError as exc:
         st.error(exc.message())
@@ -366,6 +374,7 @@ def ledger_import(data: bytes, filename: str) -> None:
             progress=lambda f: bar.progress(min(1.0, f), text=t("ledger.progress")),
         )  # fmt: skip
         if result is not None:
+            memo["runs"].clear()  # the database changed: the next dry run shows the sheet as unchanged
             st.session_state["setup_notice"] = t("ledger.done", **result.__dict__)
             st.rerun()
 

@@ -599,30 +599,64 @@ def test_setup_page_committee_form_refuses_an_empty_name(new_committee: str) -> 
 
 
 def test_setup_page_dry_run_then_commit(new_committee: str) -> None:
-    """The ledger step reads an upload, shows the mapping and the dry run, and commits on the button."""
-    from tests.test_ledger import make_ledger, xlsx
+    """Upload a ledger on step 4: mapping, dry run with rejects and row numbers, commit, sizes on step 5."""
+    from tests.test_ledger import H, bad_check_digit, make_ledger, xlsx
 
-    data = xlsx(make_ledger(12, grids=2))
-    engine = make_engine(new_committee)
-    with Session(engine) as s:
-        frame = ledger.imports.read_table(data, "l.xlsx", max_bytes=10**7)
-        run = ledger.dry_run(s, ADMIN, frame, ledger.suggest_mapping(list(frame.columns)))
-    assert run.summary()["add"] == len(frame)
-    # AppTest cannot upload a file: drive the same functions the page calls, then check the page shows them.
-    write(
-        engine,
-        ledger.commit,
-        ADMIN,
-        frame,
-        ledger.suggest_mapping(list(frame.columns)),
-        filename="l",
-        digest="d",
-    )
+    rows = make_ledger(12, grids=2)
+    rows[3][H["id_number"]] = bad_check_digit(rows[3][H["id_number"]])  # row 5 of the sheet
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     at = open_app("boss", "en", "pages/setup.py")
+    at.radio(key="setup_step").set_value("ledger").run()
+    at.file_uploader(key="setup_ledger_file").set_value(("ledger.xlsx", b"\x00\x01 not a sheet", mime)).run()
+    assert not at.exception and at.error  # a refused file is a message, not a traceback
+    data = xlsx(rows)
+    at.file_uploader(key="setup_ledger_file").set_value(("ledger.xlsx", data, mime)).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("ledger.add", lang="en")] == str(len(rows) - 1)
+    assert metrics[t("ledger.rejected", lang="en")] == "1"
+    issues = next(df.value for df in at.dataframe if t("imports.row", lang="en") in df.value.columns)
+    assert issues[t("imports.row", lang="en")].tolist() == [5]
+    assert at.selectbox(key=f"setup_map_{ledger.imports.file_digest(data)[:12]}_room").value == H["room"]
+    at.button(key="setup_ledger_commit").click().run()
+    assert not at.exception
+    assert t("ledger.done", lang="en").split(":")[0] in texts(at)
+    with Session(make_engine(new_committee)) as s:
+        assert s.scalar(select(func.count()).select_from(Resident)) == len(rows) - 1
+    # The same sheet again: nothing to write.
+    assert t("ledger.nothing_to_commit", lang="en") in texts(at)
     at.radio(key="setup_step").set_value("grids").run()
     assert not at.exception
     sizes = next(df.value for df in at.dataframe if "households" in df.value.columns)
     assert sizes["households"].sum() == 12 and len(sizes) == 2
+
+
+def test_setup_page_imports_grid_outlines_from_geojson(new_committee: str) -> None:
+    engine = make_engine(new_committee)
+    small_world(engine)
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "G2"}, "geometry": {"type": "Polygon", "coordinates": [box(0.002, 0.006)]}},
+        {"type": "Feature", "properties": {"name": "nowhere"}, "geometry": {"type": "Polygon", "coordinates": [square(9)]}},
+    ]}  # fmt: skip
+    at = open_app("boss", "en", "pages/setup.py")
+    at.radio(key="setup_step").set_value("grids").run()
+    at.file_uploader(key="setup_shapes_grid").set_value(
+        ("grids.geojson", json.dumps(fc).encode(), "application/json")
+    )
+    at.run()
+    assert not at.exception
+    matched = next(df.value for df in at.dataframe if t("setup.shapes_match", lang="en") in df.value.columns)
+    assert matched[t("setup.shapes_match", lang="en")].tolist() == [
+        "G2",
+        t("setup.shapes_unmatched", lang="en"),
+    ]
+    at.button(key="setup_shapes_apply_grid").click().run()
+    assert not at.exception and t("setup.shapes_saved", lang="en", n=1) in texts(at)
+    with Session(engine) as s:
+        assert (
+            s.scalar(select(func.count()).select_from(Building).where(Building.grid_id == grid_id(engine, 2)))
+            == 4
+        )
 
 
 def test_setup_page_assign_by_list(new_committee: str) -> None:
