@@ -3,7 +3,7 @@ antigen line lists, the import of the sampling system's export, and trends."""
 
 import streamlit as st
 
-from dashboard import imports, privacy, roles, screening, screening_import, tubes, ui
+from dashboard import imports, privacy, roles, screening, screening_import, screening_reports, tubes, ui
 from dashboard.errors import JuweiError
 from dashboard.i18n import code, t
 
@@ -211,7 +211,7 @@ def show_missed() -> None:
                 after_write(saved, t("screening.marked"))
     if roles.allowed(user, "export.aggregate") and roles.allowed(user, "screening.missed"):
         if st.button(t("screening.export"), icon=":material/download:", key="scr_export"):
-            data = ui.write(screening.export_missed, user, round_id, grid_id, day)
+            data = ui.write(screening_reports.export_missed, user, round_id, grid_id, day)
             if data is not None:
                 st.session_state["scr_export_file"] = (round_id, grid_id, data)
         ready = st.session_state.get("scr_export_file")
@@ -509,18 +509,18 @@ def show_rounds() -> None:
 
 
 def show_trends() -> None:
-    trend = ui.cached(screening.coverage_trend, day)
+    trend = ui.cached(screening_reports.coverage_trend, day)
     if trend.empty:
         ui.empty("screening.none_rounds")
         return
     st.subheader(t("screening.trend_title"))
-    st.plotly_chart(screening.coverage_chart(trend), width="stretch")
-    part = ui.cached(screening.antigen_participation, day)
+    st.plotly_chart(screening_reports.coverage_chart(trend), width="stretch")
+    part = ui.cached(screening_reports.antigen_participation, day)
     st.subheader(t("screening.participation_title"))
     if part.empty:
         ui.empty("screening.none_rounds_kind", kind=code("round_kind", "antigen"))
         return
-    st.plotly_chart(screening.participation_chart(part), width="stretch")
+    st.plotly_chart(screening_reports.participation_chart(part), width="stretch")
     mean = part.groupby("grid", as_index=False)[["due", "sampled"]].sum()
     mean["participation"] = mean["sampled"] / mean["due"].where(mean["due"] > 0)
     st.dataframe(

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from dashboard import screening, tubes
+from dashboard import screening, screening_reports, tubes
 from dashboard.errors import PermissionDenied, StaleEdit, ValidationError
 from dashboard.i18n import set_language
 from dashboard.store import run_write
@@ -257,7 +257,13 @@ def test_marking_a_resident_exempt_takes_them_out_of_due(engine: Engine, area: w
 
 def test_export_of_the_missed_list_masks_names_and_is_audited(engine: Engine, area: w.World) -> None:
     data = run_write(
-        engine, screening.export_missed, area.users["grid01"], area.round_id, area.grids[1], w.TODAY, now=NOW
+        engine,
+        screening_reports.export_missed,
+        area.users["grid01"],
+        area.round_id,
+        area.grids[1],
+        w.TODAY,
+        now=NOW,
     )
     sheet = load_workbook(io.BytesIO(data)).active
     rows = [list(r) for r in sheet.iter_rows(min_row=3, values_only=True)]
@@ -270,7 +276,13 @@ def test_export_of_the_missed_list_masks_names_and_is_audited(engine: Engine, ar
     assert "310112" not in text  # never an ID number
     # The secretary (allowed to export personal data) gets phones, still with masked names.
     data = run_write(
-        engine, screening.export_missed, area.users["shuji"], area.round_id, area.grids[1], w.TODAY, now=NOW
+        engine,
+        screening_reports.export_missed,
+        area.users["shuji"],
+        area.round_id,
+        area.grids[1],
+        w.TODAY,
+        now=NOW,
     )
     first = next(load_workbook(io.BytesIO(data)).active.iter_rows(min_row=3, values_only=True))
     assert first[4:6] == ("张*丰", "13900000003")
@@ -280,7 +292,7 @@ def test_export_of_the_missed_list_masks_names_and_is_audited(engine: Engine, ar
     with pytest.raises(PermissionDenied):
         run_write(
             engine,
-            screening.export_missed,
+            screening_reports.export_missed,
             area.users["grid02"],
             area.round_id,
             area.grids[1],
@@ -289,7 +301,13 @@ def test_export_of_the_missed_list_masks_names_and_is_audited(engine: Engine, ar
         )
     with pytest.raises(PermissionDenied):
         run_write(
-            engine, screening.export_missed, area.users["grid01"], area.round_id, None, w.TODAY, now=NOW
+            engine,
+            screening_reports.export_missed,
+            area.users["grid01"],
+            area.round_id,
+            None,
+            w.TODAY,
+            now=NOW,
         )
 
 
@@ -511,16 +529,16 @@ def test_coverage_trend_and_antigen_participation(engine: Engine, area: w.World)
         now=NOW,
     )
     with Session(engine) as s:
-        trend = screening.coverage_trend(s, w.TODAY).set_index("kind")
-        part = screening.antigen_participation(s, w.TODAY).set_index("grid")
-        earlier = screening.coverage_trend(s, w.TODAY - dt.timedelta(days=1))
+        trend = screening_reports.coverage_trend(s, w.TODAY).set_index("kind")
+        part = screening_reports.antigen_participation(s, w.TODAY).set_index("grid")
+        earlier = screening_reports.coverage_trend(s, w.TODAY - dt.timedelta(days=1))
     assert trend.loc["pcr", ["due", "sampled", "coverage"]].tolist() == [18, 14, round(14 / 18, 4)]
     assert trend.loc["antigen", ["due", "sampled"]].tolist() == [18, 2]
     assert part.loc[2, ["due", "sampled", "participation"]].tolist() == [2, 2, 1.0]
     assert part.loc[1, ["due", "sampled", "participation"]].tolist() == [16, 0, 0.0]
     assert earlier.empty
-    assert screening.coverage_chart(trend.reset_index()).data
-    assert screening.participation_chart(part.reset_index()).data
+    assert screening_reports.coverage_chart(trend.reset_index()).data
+    assert screening_reports.participation_chart(part.reset_index()).data
 
 
 # --- the page (AppTest) ---------------------------------------------------------------------
@@ -666,11 +684,11 @@ def _demo_user(session: Session, username: str):  # noqa: ANN202 - a CurrentUser
 def test_demo_rounds_and_their_coverage(seeded: Session) -> None:
     from seed import story
 
-    trend = screening.coverage_trend(seeded, story.DEMO_TODAY)
+    trend = screening_reports.coverage_trend(seeded, story.DEMO_TODAY)
     assert (trend["kind"] == "pcr").sum() == story.PCR_ROUNDS
     assert (trend["kind"] == "antigen").sum() == story.ANTIGEN_ROUNDS
     assert trend["coverage"].between(0.95, 1.0).all()
-    part = screening.antigen_participation(seeded, story.DEMO_TODAY)
+    part = screening_reports.antigen_participation(seeded, story.DEMO_TODAY)
     assert sorted(part["grid"].unique()) == list(range(1, 11))
     round_id = screening.latest_round(seeded, story.DEMO_TODAY, "pcr")
     p = screening.round_progress(seeded, round_id, story.DEMO_TODAY)
