@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -104,12 +105,18 @@ def login_attempt(
         verify_password(_dummy_hash(), password)
         return LoginOutcome(None, ValidationError("login.bad_credentials"))
     if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
         return LoginOutcome(None, ValidationError("login.locked", minutes=minutes))
     if not verify_password(user.password_hash, password):
-        user.failed_attempts = (user.failed_attempts or 0) + 1
+        # Counted in the database, so parallel guesses cannot overwrite each other's count.
+        attempts = session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_attempts=func.coalesce(User.failed_attempts, 0) + 1)
+            .returning(User.failed_attempts)
+        ).scalar_one()
         who = CurrentUser(user.id, user.username, user.role)
-        if user.failed_attempts >= MAX_FAILED:
+        if attempts >= MAX_FAILED:
             user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
             user.failed_attempts = 0
             audit.record(session, who, "auth.locked", "app_user", user.id, at=now)

@@ -83,7 +83,9 @@ def test_five_failures_lock_the_account_for_15_minutes(engine: Engine, small: sm
     assert "15 分钟" in fifth.error.message("zh")
     # Locked: even the right password is refused, with the time left.
     during = _login(engine, "grid02", PASSWORD, NOW + dt.timedelta(minutes=10))
-    assert during.user is None and during.error.key == "login.locked" and during.error.params["minutes"] == 6
+    assert (
+        during.user is None and during.error.key == "login.locked" and during.error.params["minutes"] == 6
+    )  # 5 min 5 s left
     after = _login(engine, "grid02", PASSWORD, NOW + dt.timedelta(seconds=5, minutes=15))
     assert after.error is None and after.user.username == "grid02"
     assert len(_audit(engine, "auth.locked")) == 1
