@@ -575,3 +575,13 @@ def test_the_navigation_shows_each_role_only_its_pages(role: str) -> None:
     }
     assert shown == EXPECTED_PAGES[role] & existing
     assert {"users", "audit"}.isdisjoint(shown) or role in ("admin", "secretary")
+
+
+def test_the_login_lasts_as_long_as_configured(small_app_db: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setenv("JUWEI_SESSION_HOURS", "2")
+    at = _sign_in(open_app(None, lang="en"), "viewer", PASSWORD)
+    engine = make_engine(small_app_db)
+    with Session(engine) as s:
+        row = s.get(AuthSession, at.session_state["auth_session_id"])
+        assert row.expires_at - row.created_at == dt.timedelta(hours=2)
+    engine.dispose()
