@@ -82,7 +82,8 @@ def get_round(session: Session, round_id: int) -> RoundInfo:
 
 
 def rounds(session: Session, as_of: dt.date, kind: str | None = None) -> pd.DataFrame:
-    """Rounds held up to as_of, newest first: round_id, kind, number, date, scope, grid, sites, time_slots, note."""
+    """Rounds held up to as_of, newest first (PCR before antigen on a day): round_id, kind, number, date,
+    scope, grid, sites, time_slots, note."""
     stmt = (
         select(
             ScreeningRound.id,
@@ -96,7 +97,7 @@ def rounds(session: Session, as_of: dt.date, kind: str | None = None) -> pd.Data
         )
         .outerjoin(Grid, Grid.id == ScreeningRound.scope_grid_id)
         .where(ScreeningRound.date <= as_of)
-        .order_by(ScreeningRound.date.desc(), ScreeningRound.kind, ScreeningRound.number.desc())
+        .order_by(ScreeningRound.date.desc(), ScreeningRound.kind.desc(), ScreeningRound.number.desc())
     )
     if kind:
         stmt = stmt.where(ScreeningRound.kind == kind)

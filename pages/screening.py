@@ -173,14 +173,15 @@ def show_missed() -> None:
         why=[screening.why_missed(o, b) for o, b in zip(missed["outcome"], missed["bedridden"], strict=True)],
         outcome_note=missed["outcome_note"].fillna(""),
     )
+    # A grid leader's list is all one grid: leave the column out so the reason fits on a phone.
+    columns = ["grid", "building", "room", "name", "phone", "why"][1 if user.role == "grid_leader" else 0 :]
     ui.masked_table(
         shown[["grid_id", "grid", "building", "room", "name", "phone", "why", "outcome_note"]].rename(
             columns={"outcome_note": t("common.note")}
         ),
         user,
         rename=RENAME,
-        column_order=[RENAME[c] for c in ("grid", "building", "room", "name", "phone", "why")]
-        + [t("common.note")],
+        column_order=[RENAME[c] for c in columns] + [t("common.note")],
     )
     if roles.allowed(user, "screening.missed"):
         labels = {int(r.resident_id): resident_label(r) for r in missed.itertuples()}
