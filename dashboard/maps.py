@@ -524,6 +524,8 @@ def build_map(
         control_scale=not compact,
         max_zoom=20,
         zoom_control=not compact,
+        zoom_snap=0.25,  # fit the area snugly in a narrow column, not one whole zoom level out
+        zoom_delta=0.5,
     )
     _use_assets(m, assets_mode)
     m.get_root().header.add_child(Element(STYLE), name="juwei_style")

@@ -61,8 +61,9 @@ with right:
             a.metric(t("map.active_cases"), details.active_cases)
             if details.batch:
                 b.metric(
-                    t("map.delivery", batch=details.batch),
+                    t("map.delivered"),
                     t("map.delivery_value", reached=details.delivered, entitled=details.entitled),
+                    help=t("map.delivery", batch=details.batch),
                 )
             else:
                 b.caption(t("map.no_batch"))

@@ -152,9 +152,17 @@ def _set_day(page, day: dt.date) -> None:  # noqa: ANN001
     for part, value in (("year", f"{day.year}"), ("month", f"{day.month:02d}"), ("day", f"{day.day:02d}")):
         field.locator(f"[role=spinbutton][data-type={part}]").click()
         page.keyboard.type(value)
-    page.keyboard.press("Tab")
-    page.get_by_text(day.isoformat(), exact=False).first.wait_for(timeout=60_000)
+    page.locator("[data-testid=stMain] h1").first.click()  # leaving the field commits the date
+    _main_shows(page, day.isoformat())
     _idle(page)
+
+
+def _main_shows(page, text: str) -> None:  # noqa: ANN001
+    page.wait_for_function(
+        "t => (document.querySelector('[data-testid=stMain]') || {innerText: ''}).innerText.includes(t)",
+        arg=text,
+        timeout=60_000,
+    )
 
 
 def _expected(seeded_sqlite_template: Path) -> maps.MapData:
@@ -205,21 +213,22 @@ def test_the_map_draws_offline_and_the_overview_is_kept(
 
     # Clicking a building opens its details beside the map.
     frame.locator("path.juwei-building").nth(0).click(force=True)
-    page.get_by_text(i18n.t("map.households", lang="zh")).first.wait_for(timeout=60_000)
+    _main_shows(page, i18n.t("map.households", lang="zh"))
     _idle(page)
     page.screenshot(path=str(SHOTS / "map_zh.png"))
 
-    # English.
+    # English: the same map, every label in English (a new map built for the language).
     page.locator("[data-testid=stSidebar]").get_by_text("English").click()
+    _main_shows(page, i18n.t("map.heading", lang="en", date=DAY.isoformat()))
     _idle(page)
-    page.get_by_text(i18n.t("map.heading", lang="en", date=DAY.isoformat()), exact=False).wait_for(
-        timeout=60_000
-    )
-    page.frame_locator(MAP_FRAME).locator("path.juwei-compound").first.wait_for(timeout=60_000)
+    english = page.frame_locator(MAP_FRAME)
+    english.get_by_text(i18n.t("map.legend_title", lang="en")).wait_for(timeout=60_000)
+    assert english.locator("path.juwei-compound").count() == 14
     page.screenshot(path=str(SHOTS / "map_en.png"))
     page.get_by_role("link", name=i18n.t("overview.title", lang="en")).click()
-    page.frame_locator(MAP_FRAME).locator("path.juwei-compound").first.wait_for(timeout=60_000)
+    _main_shows(page, i18n.t("overview.scoreboard", lang="en"))
     _idle(page)
+    page.frame_locator(MAP_FRAME).locator("path.juwei-compound").first.wait_for(timeout=60_000)
     page.screenshot(path=str(SHOTS / "overview_en.png"))
 
     assert refused == [], f"the page tried to reach the internet: {refused[:5]}"
