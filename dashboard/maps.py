@@ -21,6 +21,7 @@ import folium
 import pandas as pd
 from branca.element import Element, MacroElement
 from folium.template import Template
+from folium.utilities import JsCode
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
@@ -450,7 +451,30 @@ def _date(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else ""
 
 
-def _compound_tooltip(row: Any, lang: str) -> str:
+def _lonlat(lon: float, lat: float, shift: bool) -> list[float]:
+    """[lon, lat] as GeoJSON wants it, shifted to GCJ-02 on Amap tiles."""
+    lat2, lon2 = _point(lon, lat, shift)
+    return [lon2, lat2]
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _feature(fid: int, geometry: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    return {"type": "Feature", "id": fid, "geometry": geometry, "properties": properties}
+
+
+def _polygon(polygon: list[Any] | None, shift: bool) -> dict[str, Any] | None:
+    ring = [_lonlat(float(lon), float(lat), shift) for lon, lat in (polygon or [])]
+    if len(ring) < 3:
+        return None
+    if ring[0] != ring[-1]:
+        ring.append(ring[0])
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _compound_tip(row: Any, lang: str) -> str:
     lines = [f"<b>{safe(row.name)}</b>", safe(code("compound_kind", row.kind, lang=lang))]
     zone_line = safe(code("zone", row.zone, lang=lang))
     if _date(row.steps_down_on):
@@ -461,49 +485,155 @@ def _compound_tooltip(row: Any, lang: str) -> str:
     return "<br>".join(lines)
 
 
-def _buildings_geojson(buildings: pd.DataFrame, shift: bool, lang: str) -> dict[str, Any]:
+def compounds_geojson(data: MapData, shift: bool, lang: str) -> dict[str, Any]:
+    """Compound outlines with their zone code and a pre-escaped tooltip."""
     features = []
-    for row in buildings.itertuples(index=False):
+    for row in data.compounds.itertuples(index=False):
+        geometry = _polygon(row.polygon, shift)
+        if geometry is not None:
+            features.append(
+                _feature(int(row.compound_id), geometry, zone_code=row.zone, tip=_compound_tip(row, lang))
+            )
+    return _collection(features)
+
+
+def _compound_style(feature: dict[str, Any]) -> dict[str, Any]:
+    zone = feature["properties"]["zone_code"]
+    colour = ZONE_COLOURS.get(zone, ZONE_COLOURS["precaution"])
+    return {
+        "className": f"{CLASS_COMPOUND} {CLASS_COMPOUND}-{zone}",
+        "color": colour,
+        "weight": 2,
+        "fill": True,
+        "fillColor": colour,
+        "fillOpacity": 0.3,
+    }
+
+
+def grids_geojson(data: MapData, shift: bool, lang: str) -> dict[str, Any]:
+    """Grid outlines with a pre-escaped label: number and leader (staff, still escaped)."""
+    features = []
+    for row in data.grids.itertuples(index=False):
+        geometry = _polygon(row.polygon, shift)
+        if geometry is not None:
+            label = t("map.grid_label", lang=lang, number=row.number, leader=row.leader or "—")
+            features.append(_feature(int(row.grid_id), geometry, label=safe(label)))
+    return _collection(features)
+
+
+def _grid_style(feature: dict[str, Any]) -> dict[str, Any]:
+    return {"className": CLASS_GRID, "color": GRID_COLOUR, "weight": 1.5, "dashArray": "6 4", "fill": False}
+
+
+# Each grid's label sits permanently at its centre (the label is escaped in Python).
+_GRID_LABELS = JsCode(
+    "function (feature, layer) { layer.bindTooltip(feature.properties.label, "
+    "{permanent: true, direction: 'center', className: 'juwei-grid-label'}); }"
+)
+
+
+def buildings_geojson(data: MapData, shift: bool, lang: str) -> dict[str, Any]:
+    """Building points with zone, households and active cases (the tooltip's fields, escaped)."""
+    features = []
+    for row in data.buildings.itertuples(index=False):
         if pd.isna(row.lat) or pd.isna(row.lon):
             continue
-        lat, lon = _point(float(row.lon), float(row.lat), shift)
         features.append(
-            {
-                "type": "Feature",
-                "id": int(row.building_id),
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": {
-                    "building_id": int(row.building_id),
-                    "zone_code": row.zone,
-                    "label": safe(f"{row.compound} {row.name}"),
-                    "grid": safe(row.grid_number if pd.notna(row.grid_number) else ""),
-                    "zone": safe(code("zone", row.zone, lang=lang)),
-                    "households": int(row.households),
-                    "active_cases": int(row.active_cases),
-                },
-            }
+            _feature(
+                int(row.building_id),
+                {"type": "Point", "coordinates": _lonlat(float(row.lon), float(row.lat), shift)},
+                building_id=int(row.building_id),
+                zone_code=row.zone,
+                label=safe(f"{row.compound} {row.name}"),
+                grid=safe(row.grid_number if pd.notna(row.grid_number) else ""),
+                zone=safe(code("zone", row.zone, lang=lang)),
+                households=int(row.households),
+                active_cases=int(row.active_cases),
+            )
         )
-    return {"type": "FeatureCollection", "features": features}
+    return _collection(features)
 
 
 def _building_style(feature: dict[str, Any]) -> dict[str, Any]:
     colour = ZONE_COLOURS.get(feature["properties"]["zone_code"], ZONE_COLOURS["precaution"])
     return {
+        "className": CLASS_BUILDING,
         "color": "#333333",
         "weight": 1,
         "fill": True,
         "fillColor": colour,
         "fillOpacity": 0.9,
         "radius": 5,
-        "className": CLASS_BUILDING,
     }
 
 
-def _icon(colour: str, icon: str, css_class: str) -> folium.Icon:
-    """An awesome-markers pin with a Font Awesome icon whose <i> element carries css_class."""
-    pin = folium.Icon(color=colour, icon=icon, prefix="fa")
-    pin.options["extra_classes"] = f"fa-rotate-0 {css_class}"
-    return pin
+def entrances_geojson(data: MapData, shift: bool, lang: str, *, open_only: bool = False) -> dict[str, Any]:
+    """Entrance points, open or closed, with the guards on duty in the tooltip."""
+    features = []
+    for row in data.entrances.itertuples(index=False):
+        if pd.isna(row.lat) or pd.isna(row.lon) or (open_only and not row.is_open):
+            continue
+        lines = [
+            f"<b>{safe(row.name)}</b>",
+            safe(row.road),
+            safe(t("map.open", lang=lang) if row.is_open else t("map.closed", lang=lang)),
+        ]
+        if row.is_open:
+            names = t("map.name_separator", lang=lang).join(row.guards) or t("map.nobody", lang=lang)
+            lines.append(safe(t("map.guard_on_duty", lang=lang, names=names)))
+        features.append(
+            _feature(
+                int(row.entrance_id),
+                {"type": "Point", "coordinates": _lonlat(float(row.lon), float(row.lat), shift)},
+                is_open=bool(row.is_open),
+                tip="<br>".join(lines),
+            )
+        )
+    return _collection(features)
+
+
+def _entrance_style(feature: dict[str, Any]) -> dict[str, Any]:
+    """Options of the entrance's awesome-markers pin (pointToLayer merges them into the icon)."""
+    if feature["properties"]["is_open"]:
+        return {
+            "markerColor": "green",
+            "icon": "door-open",
+            "extraClasses": f"fa-rotate-0 {CLASS_ENTRANCE_OPEN}",
+        }
+    return {
+        "markerColor": "gray",
+        "icon": "door-closed",
+        "extraClasses": f"fa-rotate-0 {CLASS_ENTRANCE_CLOSED}",
+    }
+
+
+def sites_geojson(data: MapData, shift: bool) -> dict[str, Any]:
+    """Sampling sites with their (escaped) names."""
+    features = []
+    for row in data.sites.itertuples(index=False):
+        if pd.isna(row.lat) or pd.isna(row.lon):
+            continue
+        features.append(
+            _feature(
+                int(row.site_id),
+                {"type": "Point", "coordinates": _lonlat(float(row.lon), float(row.lat), shift)},
+                tip=safe(row.name),
+            )
+        )
+    return _collection(features)
+
+
+def _site_style(feature: dict[str, Any]) -> dict[str, Any]:
+    return {"markerColor": "blue", "icon": "vial", "extraClasses": f"fa-rotate-0 {CLASS_SITE}"}
+
+
+def _pin() -> folium.Marker:
+    """The marker template GeoJSON points are drawn with: a Font Awesome pin (styled per feature)."""
+    return folium.Marker(icon=folium.Icon(prefix="fa"))
+
+
+def _tip() -> folium.GeoJsonTooltip:
+    return folium.GeoJsonTooltip(fields=["tip"], labels=False)
 
 
 def build_map(
@@ -514,7 +644,11 @@ def build_map(
     assets_mode: str = "local",
     compact: bool = False,
 ) -> folium.Map:
-    """The folium map of `data` on the chosen tiles (none | osm | amap), labels in `lang`."""
+    """The folium map of `data` on the chosen tiles (none | osm | amap), labels in `lang`.
+
+    Every layer is ONE GeoJSON layer (compounds, grids, buildings, entrances, sites), so the page
+    stays as fast with thousands of buildings as with a hundred.
+    """
     shift = tiles == "amap"
     center = _point(data.center[1], data.center[0], shift) if data.center else [31.19, 121.33]
     m = folium.Map(
@@ -531,93 +665,52 @@ def build_map(
     m.get_root().header.add_child(Element(STYLE), name="juwei_style")
     _tiles(m, tiles, lang)
 
-    compounds = folium.FeatureGroup(name=safe(t("map.layer_compounds", lang=lang)))
-    for row in data.compounds.itertuples(index=False):
-        ring = _ring(row.polygon, shift)
-        if len(ring) < 3:
-            continue
-        colour = ZONE_COLOURS.get(row.zone, ZONE_COLOURS["precaution"])
-        folium.Polygon(
-            ring,
-            color=colour,
-            weight=2,
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.3,
-            class_name=f"{CLASS_COMPOUND} {CLASS_COMPOUND}-{row.zone}",
-            tooltip=folium.Tooltip(_compound_tooltip(row, lang)),
-        ).add_to(compounds)
-    compounds.add_to(m)
+    def layer(collection: dict[str, Any], name_key: str, **kwargs: Any) -> None:
+        if collection["features"]:
+            folium.GeoJson(
+                collection, name=safe(t(name_key, lang=lang)), zoom_on_click=False, **kwargs
+            ).add_to(m)
 
-    grids = folium.FeatureGroup(name=safe(t("map.layer_grids", lang=lang)))
-    for row in data.grids.itertuples(index=False):
-        ring = _ring(row.polygon, shift)
-        if len(ring) < 3:
-            continue
-        label = t("map.grid_label", lang=lang, number=row.number, leader=row.leader or "—")
-        folium.Polygon(
-            ring,
-            color=GRID_COLOUR,
-            weight=1.5,
-            dash_array="6 4",
-            fill=False,
-            class_name=CLASS_GRID,
-            tooltip=folium.Tooltip(
-                safe(label), permanent=not compact, direction="center", class_name="juwei-grid-label"
-            ),
-        ).add_to(grids)
-    grids.add_to(m)
-
-    if data.buildings[["lat", "lon"]].notna().all(axis=1).any():  # none placed yet: no layer
-        aliases = [
-            safe(t("map.f_building", lang=lang)),
-            safe(t("map.f_grid", lang=lang)),
-            safe(t("map.f_zone", lang=lang)),
-            safe(t("map.f_households", lang=lang)),
-            safe(t("map.f_active_cases", lang=lang)),
-        ]
-        folium.GeoJson(
-            _buildings_geojson(data.buildings, shift, lang),
-            name=safe(t("map.layer_buildings", lang=lang)),
-            marker=folium.CircleMarker(radius=5),
-            style_function=_building_style,
-            tooltip=folium.GeoJsonTooltip(
-                fields=["label", "grid", "zone", "households", "active_cases"], aliases=aliases
-            ),
-            zoom_on_click=False,
-        ).add_to(m)
-
-    entrances = folium.FeatureGroup(name=safe(t("map.layer_entrances", lang=lang)))
-    for row in data.entrances.itertuples(index=False):
-        if pd.isna(row.lat) or pd.isna(row.lon) or (compact and not row.is_open):
-            continue
-        state = t("map.open", lang=lang) if row.is_open else t("map.closed", lang=lang)
-        lines = [f"<b>{safe(row.name)}</b>", safe(row.road), safe(state)]
-        if row.is_open:
-            guards = t("map.name_separator", lang=lang).join(row.guards)
-            lines.append(safe(t("map.guard_on_duty", lang=lang, names=guards or t("map.nobody", lang=lang))))
-        folium.Marker(
-            _point(float(row.lon), float(row.lat), shift),
-            icon=_icon(
-                "green" if row.is_open else "gray",
-                "door-open" if row.is_open else "door-closed",
-                CLASS_ENTRANCE_OPEN if row.is_open else CLASS_ENTRANCE_CLOSED,
-            ),
-            tooltip=folium.Tooltip("<br>".join(lines)),
-        ).add_to(entrances)
-    entrances.add_to(m)
-
-    if not data.sites.empty and not compact:
-        sites = folium.FeatureGroup(name=safe(t("map.layer_sites", lang=lang)))
-        for row in data.sites.itertuples(index=False):
-            if pd.isna(row.lat) or pd.isna(row.lon):
-                continue
-            folium.Marker(
-                _point(float(row.lon), float(row.lat), shift),
-                icon=_icon("blue", "vial", CLASS_SITE),
-                tooltip=folium.Tooltip(safe(row.name)),
-            ).add_to(sites)
-        sites.add_to(m)
+    layer(
+        compounds_geojson(data, shift, lang),
+        "map.layer_compounds",
+        style_function=_compound_style,
+        tooltip=_tip(),
+    )
+    layer(
+        grids_geojson(data, shift, lang),
+        "map.layer_grids",
+        style_function=_grid_style,
+        on_each_feature=None if compact else _GRID_LABELS,
+    )
+    aliases = [
+        safe(t(f"map.{key}", lang=lang))
+        for key in ("f_building", "f_grid", "f_zone", "f_households", "f_active_cases")
+    ]
+    layer(
+        buildings_geojson(data, shift, lang),
+        "map.layer_buildings",
+        marker=folium.CircleMarker(radius=5),
+        style_function=_building_style,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["label", "grid", "zone", "households", "active_cases"], aliases=aliases
+        ),
+    )
+    layer(
+        entrances_geojson(data, shift, lang, open_only=compact),
+        "map.layer_entrances",
+        marker=_pin(),
+        style_function=_entrance_style,
+        tooltip=_tip(),
+    )
+    if not compact:
+        layer(
+            sites_geojson(data, shift),
+            "map.layer_sites",
+            marker=_pin(),
+            style_function=_site_style,
+            tooltip=_tip(),
+        )
 
     Legend(_legend(lang, tiles, compact)).add_to(m)
     if not compact:

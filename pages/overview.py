@@ -377,7 +377,10 @@ if drill in LISTS:
 
     def _dialog() -> None:
         render()
-        st.button(t("overview.close"), key="drill_close", on_click=_close)
+        # A dialog closes only when the app reruns from inside it (a callback alone leaves it open).
+        if st.button(t("overview.close"), key="drill_close"):
+            _close()
+            st.rerun()
 
     st.dialog(t(title_key), width="large", on_dismiss=_close)(_dialog)()
 

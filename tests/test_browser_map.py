@@ -192,6 +192,19 @@ def test_the_map_draws_offline_and_the_overview_is_kept(
     assert small.locator("path.juwei-compound").count() == 14
     page.screenshot(path=str(SHOTS / "overview_zh.png"))
 
+    # The awaiting-transfer tile opens who waits and for how long.
+    page.locator(".st-key-tile_transfer button").click()
+    dialog = page.locator("[role=dialog]")
+    # The grid draws on a canvas; its accessible header row names the columns.
+    dialog.locator("th", has_text=i18n.t("overview.col_hours", lang="zh")).first.wait_for(
+        state="attached", timeout=60_000
+    )
+    _idle(page)
+    page.screenshot(path=str(SHOTS / "overview_transfer_zh.png"))
+    dialog.locator(".st-key-drill_close button").click()
+    dialog.wait_for(state="detached", timeout=60_000)
+    _idle(page)
+
     # The map page: 14 compounds, sealed ones red, 10 grids, the 2 open entrances, on no tiles.
     page.get_by_role("link", name=i18n.t("map.title", lang="zh")).click()
     frame = page.frame_locator(MAP_FRAME)
@@ -232,6 +245,12 @@ def test_the_map_draws_offline_and_the_overview_is_kept(
     page.screenshot(path=str(SHOTS / "overview_en.png"))
 
     assert refused == [], f"the page tried to reach the internet: {refused[:5]}"
-    for name in ("overview_zh.png", "map_zh.png", "map_en.png", "overview_en.png"):
+    for name in (
+        "overview_zh.png",
+        "overview_transfer_zh.png",
+        "map_zh.png",
+        "map_en.png",
+        "overview_en.png",
+    ):
         assert (SHOTS / name).stat().st_size > 10_000
     page.close()
