@@ -152,13 +152,17 @@ def test_zone_colours_follow_the_cases(world: tuple[Session, dict[str, int]]) ->
     assert maps.ZONE_COLOURS["sealed"] in html and maps.ZONE_COLOURS["controlled"] in html
 
 
-def test_every_layer_is_one_geojson_layer_however_many_buildings(world: tuple[Session, dict[str, int]]) -> None:
+def test_every_layer_is_one_geojson_layer_however_many_buildings(
+    world: tuple[Session, dict[str, int]],
+) -> None:
     s, _ = world
     data = maps.map_data(s, D)
     many = data.buildings.loc[data.buildings.index.repeat(500)].assign(
         building_id=range(len(data.buildings) * 500)
     )
-    m = maps.build_map(maps.MapData(D, data.moment, data.compounds, data.grids, many, data.entrances, data.sites))
+    m = maps.build_map(
+        maps.MapData(D, data.moment, data.compounds, data.grids, many, data.entrances, data.sites)
+    )
     geojson = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
     assert len(geojson) == 5
     assert len(_layers(m)["layer_buildings"].data["features"]) == 2000

@@ -595,7 +595,10 @@ def test_huamei_scoreboard_matches_the_brief(seeded: Session) -> None:
     assert k.open_follow_ups == 3
     peak = overview.grid_scoreboard(seeded, dt.date(2022, 4, 10))
     assert int(peak["new_cases"].sum()) == overview.headline(seeded, dt.date(2022, 4, 10))["new_positives"]
-    assert int(peak["sealed_buildings"].sum()) == overview.headline(seeded, dt.date(2022, 4, 10))["sealed_buildings"]
+    assert (
+        int(peak["sealed_buildings"].sum())
+        == overview.headline(seeded, dt.date(2022, 4, 10))["sealed_buildings"]
+    )
 
 
 def test_huamei_curve_runs_from_1_april(seeded: Session) -> None:
