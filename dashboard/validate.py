@@ -12,6 +12,16 @@ from dashboard.i18n import t
 PHONE_RE = re.compile(r"^1\d{10}$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
+# An operational record (a delivery, a round, a shift …) dated more than this many years back is a
+# typo (1922 for 2022), not history: refused like a date in the future.
+EARLIEST_YEARS = 10
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def _label(field: str) -> str:
@@ -60,7 +70,9 @@ def day(value: Any, *, today: dt.date, not_before: dt.date | None = None) -> dt.
         raise ValidationError("common.bad_date", value=value)
     if value > today:
         raise ValidationError("common.future_date", date=value.isoformat())
-    if not_before is not None and value < not_before:
+    floor = _years_before(today, EARLIEST_YEARS)
+    not_before = floor if not_before is None else max(not_before, floor)
+    if value < not_before:
         raise ValidationError(
             "common.date_too_early", date=value.isoformat(), earliest=not_before.isoformat()
         )
@@ -78,7 +90,9 @@ def moment(value: Any, *, now: dt.datetime, not_before: dt.datetime | None = Non
         raise ValidationError("common.bad_date", value=value)
     if value > now:
         raise ValidationError("common.future_date", date=value.isoformat(sep=" "))
-    if not_before is not None and value < not_before:
+    floor = dt.datetime.combine(_years_before(now.date(), EARLIEST_YEARS), dt.time())
+    not_before = floor if not_before is None else max(not_before, floor)
+    if value < not_before:
         raise ValidationError(
             "common.date_too_early", date=value.isoformat(sep=" "), earliest=not_before.isoformat(sep=" ")
         )
