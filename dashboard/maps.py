@@ -22,7 +22,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from dashboard import assets, overview, zones
@@ -264,8 +264,8 @@ def entrance_states(session: Session, moment: dt.datetime) -> pd.DataFrame:
             Entrance.lat,
             Entrance.lon,
             Entrance.is_open,
-            func.max(was.c.is_open),
-            func.max(first_change.c.is_open),
+            func.max(cast(was.c.is_open, Integer)),
+            func.max(cast(first_change.c.is_open, Integer)),
         )
         .outerjoin(latest, latest.c.entrance_id == Entrance.id)
         .outerjoin(was, and_(was.c.entrance_id == Entrance.id, was.c.at == latest.c.at))

@@ -882,3 +882,18 @@ def grid_scoreboard(session: Session, as_of: dt.date) -> pd.DataFrame:
             "status",
         ]
     ]
+
+
+def page_reads(session: Session, as_of: dt.date) -> dict[str, Any]:
+    """Everything the overview page reads for a day, uncached: what `make bench` times as the cold cost.
+
+    (The map it shows is maps.built_map(session, as_of, hour, tiles, lang, assets, compact=True).)
+    """
+    return {
+        "headline": headline(session, as_of),
+        "kpis": kpis(session, as_of),
+        "kpis_day_before": kpis(session, as_of - dt.timedelta(days=1)),
+        "curve": positives_by_channel(session, as_of),
+        "scoreboard": grid_scoreboard(session, as_of),
+        "transfer_queue": transfer_queue(session, as_of),
+    }

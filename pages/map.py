@@ -45,6 +45,10 @@ with right:
         building_id = maps.nearest_building(places, point["lat"], point["lng"], tiles=settings.tiles)
         if building_id is None:
             st.caption(t("map.no_building_here"))
+    if building_id is None and not point:
+        # A link may name a building: ?building=<id> (from another page, or a shared link).
+        wanted = str(st.query_params.get("building", ""))
+        building_id = int(wanted) if wanted.isdigit() else None
     if building_id is None:
         st.caption(t("map.click_hint"))
     else:

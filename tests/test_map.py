@@ -340,3 +340,54 @@ def test_map_page_renders(world_app: str, lang: str) -> None:
     page = texts(at_)
     assert i18n.t("map.title", lang=lang) in page
     assert i18n.t("map.click_hint", lang=lang) in page
+
+
+def _map_page(user: str, lang: str, building: int | None = None):  # noqa: ANN202 - AppTest
+    at_ = open_app(user, lang=lang)
+    if building is not None:
+        at_.query_params["building"] = str(building)
+    at_.switch_page("pages/map.py").run()
+    return at_.date_input(key="as_of").set_value(D).run()
+
+
+def test_building_details_for_the_secretary_name_the_cases(world_app: str) -> None:
+    from sqlalchemy import select
+
+    from db import make_engine
+    from db.models import Building
+
+    with Session(make_engine()) as s:
+        a1 = s.scalar(select(Building.id).where(Building.name == "1号楼"))
+    at_ = _map_page("shuji", "en", a1)
+    assert not at_.exception
+    metrics = {m.label: m.value for m in at_.metric}
+    assert metrics[i18n.t("map.households", lang="en")] == "2"
+    assert metrics[i18n.t("map.active_cases", lang="en")] == "1"
+    assert metrics[i18n.t("map.delivered", lang="en")] == "2/2"
+    assert "居民01" in texts(at_)
+    assert i18n.t("map.last_disinfection_at", lang="en", when="2022-04-10 10:00") in texts(at_)
+
+
+@pytest.mark.parametrize("user", ["meeting", "grid02"])
+def test_building_details_show_counts_only_without_personal_rights(world_app: str, user: str) -> None:
+    from sqlalchemy import select
+
+    from db import make_engine
+    from db.models import Building
+
+    with Session(make_engine()) as s:
+        a1 = s.scalar(select(Building.id).where(Building.name == "1号楼"))
+    at_ = _map_page(user, "zh", a1)
+    assert not at_.exception
+    page = texts(at_)
+    assert "居民01" not in page and "居*1" not in page
+    assert i18n.t("map.counts_only", lang="zh") in page
+
+
+def test_map_page_falls_back_to_the_cdn_when_assets_are_missing(
+    world_app: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(assets, "installed", lambda *a, **k: False)
+    at_ = _map_page("shuji", "zh")
+    assert not at_.exception
+    assert i18n.t("map.assets_missing", lang="zh") in texts(at_)
