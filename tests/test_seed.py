@@ -719,3 +719,22 @@ def test_cli_reports_progress_and_time(
     err = capsys.readouterr().err
     assert "screening" in err and "50.0%" in err and "scale 2" in err
     assert re.search(r"done in \d+\.\d s", err)
+
+
+def test_new_rows_get_ids_after_the_seeded_ones(seeded_engine: Engine) -> None:
+    table = Base.metadata.tables["follow_up"]
+    with seeded_engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            top = conn.execute(select(table.c.id).order_by(table.c.id.desc()).limit(1)).scalar_one()
+            new_id = conn.execute(
+                insert(table)
+                .values(
+                    created_on=story.DEMO_TODAY, item="x", owner="", due_on=story.DEMO_TODAY, status="open"
+                )
+                .values(resolution="", version=1)
+                .returning(table.c.id)
+            ).scalar_one()
+            assert new_id > top
+        finally:
+            trans.rollback()
