@@ -47,7 +47,7 @@ def _pct(value: float | None) -> str:
 
 
 def _pp(a: float | None, b: float | None) -> str | None:
-    if a is None or b is None:
+    if a is None or b is None or abs(a - b) < 0.0005:
         return None
     return t("overview.pp", value=(a - b) * 100)
 
