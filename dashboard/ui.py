@@ -301,3 +301,115 @@ def write_raw(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     result = run_write(engine(), fn, *args, **kwargs)
     clear_caches()
     return result
+
+
+# --- folium maps ------------------------------------------------------------------------------
+# streamlit-folium turns a folium.Map into its component's arguments (render every element, then
+# rewrite the Leaflet script) on every rerun: the costly part of a map page. folium_map() caches
+# those arguments like cached() caches reads, so a rerun only sends the cached strings. It uses
+# streamlit-folium 0.27's own helpers (pinned in pyproject.toml; tests/test_map.py checks that the
+# arguments equal what st_folium itself would send).
+
+_FOLIUM_DEFAULTS: dict[str, Any] = {
+    "last_clicked": None,
+    "last_object_clicked": None,
+    "last_object_clicked_count": None,
+    "last_object_clicked_tooltip": None,
+    "last_object_clicked_popup": None,
+    "all_drawings": None,
+    "last_active_drawing": None,
+    "last_circle_radius": None,
+    "last_circle_polygon": None,
+    "selected_layers": None,
+    "selected_tags": None,
+    "last_geocoder_result": None,
+}
+
+
+def folium_parts(m: Any, key: str | None) -> dict[str, Any]:
+    """The arguments st_folium derives from a folium map (script, header, html, links, hash)."""
+    import folium.elements
+    import streamlit_folium as sf
+
+    m.get_root().render()
+    m.render()
+    html, header = sf._get_html(m), sf._get_header(m)  # before the script: it renames elements
+    script = sf._get_map_string(m)
+    css: list[str] = []
+    js: list[str] = []
+
+    def walk(element: Any) -> None:
+        if isinstance(element, folium.elements.JSCSSMixin):
+            css.extend(href for _, href in element.default_css)
+            js.extend(src for _, src in element.default_js)
+        for child in getattr(element, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    (s, w), (n, e) = m.get_bounds()
+    return {
+        "script": script,
+        "header": header,
+        "html": html,
+        "id": sf.get_full_id(m),
+        "css_links": list(dict.fromkeys(css)),
+        "js_links": list(dict.fromkeys(js)),
+        "hash": sf.generate_js_hash(script, key, False),
+        "bounds": {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
+        "zoom": m.options.get("zoom"),
+    }
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=100)
+def _cached_folium_parts(module: str, name: str, args_json: str, key: str) -> dict[str, Any]:
+    fn = getattr(importlib.import_module(module), name)
+    args, kwargs = json.loads(args_json, object_hook=_revive)
+    with Session(engine()) as s:
+        m = fn(s, *args, **kwargs)
+    return folium_parts(m, key)
+
+
+def folium_map(
+    fn: Callable[..., Any],
+    *args: Any,
+    key: str,
+    height: int = 600,
+    returned_objects: list[str] | None = None,
+) -> Any:
+    """Draw the folium map fn(session, *args) builds, through streamlit-folium's component, cached.
+
+    Returns the component's value holding only `returned_objects` (so panning does not rerun the
+    page). The map must not depend on who asks; the cache is cleared on every write.
+    """
+    import streamlit_folium as sf
+
+    returned = list(returned_objects or [])
+    parts = _cached_folium_parts(
+        fn.__module__, fn.__name__, json.dumps([list(args), {}], default=_encode, sort_keys=True), key
+    )
+    everything = {**_FOLIUM_DEFAULTS, "bounds": parts["bounds"], "zoom": parts["zoom"]}
+
+    def _on_change() -> None:
+        st.session_state[key] = st.session_state.get(parts["hash"], {})
+
+    return sf._component_func(
+        script=parts["script"],
+        header=parts["header"],
+        html=parts["html"],
+        id=parts["id"],
+        key=parts["hash"],
+        height=height,
+        width=None,
+        returned_objects=returned,
+        default={k: v for k, v in everything.items() if k in returned},
+        zoom=None,
+        center=None,
+        feature_group=None,
+        return_on_hover=False,
+        layer_control=None,
+        pixelated=False,
+        css_links=parts["css_links"],
+        js_links=parts["js_links"],
+        on_change=_on_change,
+        wrap_longitude=False,
+    )
