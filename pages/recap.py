@@ -51,7 +51,8 @@ def section_figures() -> None:
     )
     rows = reports.comparison_rows_from(comparisons, lang)
     verdicts = [c.verdict for c in comparisons]
-    df = pd.DataFrame(rows, columns=reports.comparison_header(lang))
+    # Figures mix counts and percentages: show every cell as text (one Arrow type per column).
+    df = pd.DataFrame(rows, columns=reports.comparison_header(lang)).astype(str)
     colours = {"good": "background-color: #e3f4e1", "bad": "background-color: #f9dcdc", "neutral": ""}
     styled = df.style.apply(lambda _col: [colours[v] for v in verdicts], axis=0, subset=[df.columns[-1]])
     st.dataframe(styled, hide_index=True, width="stretch", height=min(40 + 36 * len(df), 820))

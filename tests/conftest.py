@@ -99,6 +99,8 @@ def _sqlite_seeded_template() -> Path:
     """A seeded SQLite file for this code version, built once and reused across runs."""
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"seed-{code_hash()}.db"
+    if path.exists() and not _pristine(path):
+        path.unlink()  # something wrote into the template (a login, an audit row): build it anew
     if not path.exists():
         for old in CACHE.glob("seed-*.db*"):
             old.unlink(missing_ok=True)
@@ -110,6 +112,24 @@ def _sqlite_seeded_template() -> Path:
         engine.dispose()
         building.rename(path)
     return path
+
+
+def _pristine(path: Path) -> bool:
+    """True while the template holds only what the seed wrote (no user action ever touched it)."""
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as c:
+            touched = c.execute(
+                text(
+                    "SELECT (SELECT COUNT(*) FROM audit_log) + (SELECT COUNT(*) FROM auth_session)"
+                    " + (SELECT COUNT(*) FROM day_snapshot) + (SELECT COUNT(*) FROM import_log)"
+                )
+            ).scalar()
+    except Exception:  # noqa: BLE001 - an unreadable template is rebuilt
+        return False
+    finally:
+        engine.dispose()
+    return touched == 0
 
 
 def copy_sqlite(template: Path, dest: Path) -> str:
@@ -143,7 +163,9 @@ def engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def seeded_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def seeded_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     """The Huamei demo database (scale 1), shared read-only by the session's tests."""
     if request.param == "sqlite":
         url = copy_sqlite(_sqlite_seeded_template(), tmp_path_factory.mktemp("seeded") / "huamei.db")
@@ -206,7 +228,10 @@ def _clear_streamlit_caches() -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return [f"juwei databases under test: {', '.join(BACKENDS)}" + ("" if PG_URL else " (set TEST_DATABASE_URL for PostgreSQL)")]
+    return [
+        f"juwei databases under test: {', '.join(BACKENDS)}"
+        + ("" if PG_URL else " (set TEST_DATABASE_URL for PostgreSQL)")
+    ]
 
 
 # --- AppTest runs go through the frame, as in the browser ---------------------------------------
