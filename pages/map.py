@@ -3,7 +3,6 @@
 import datetime as dt
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import config, maps, privacy, roles, ui
 from dashboard.i18n import code, t
@@ -21,7 +20,7 @@ if assets_mode != settings.assets:
     st.warning(t("map.assets_missing"), icon=":material/cloud_off:")
 
 # Built once per day, hour (guards on duty), tiles, language and asset mode, shared by every user.
-the_map = ui.cached(maps.built_map, day, dt.datetime.now().hour, settings.tiles, lang, assets_mode, False)
+map_args = (day, dt.datetime.now().hour, settings.tiles, lang, assets_mode, False)
 places = ui.cached(maps.building_locations)
 
 if places.empty:
@@ -30,12 +29,8 @@ if places.empty:
 left, right = st.columns([3, 1])
 with left:
     # Only the last clicked object comes back: panning and zooming do not rerun the page.
-    clicked = st_folium(
-        the_map,
-        key="juwei_map",
-        height=600,
-        use_container_width=True,
-        returned_objects=["last_object_clicked"],
+    clicked = ui.folium_map(
+        maps.built_map, *map_args, key="juwei_map", height=600, returned_objects=["last_object_clicked"]
     )
 with right:
     st.subheader(t("map.details"))

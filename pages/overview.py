@@ -4,7 +4,6 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import charts, config, maps, overview, privacy, roles, ui
 from dashboard.i18n import code, t
@@ -403,10 +402,18 @@ with right:
     assets_mode = maps.effective_assets(settings.assets)
     if assets_mode != settings.assets:
         st.caption(t("map.assets_missing"))
-    small_map = ui.cached(
-        maps.built_map, day, dt.datetime.now().hour, settings.tiles, lang, assets_mode, True
+    ui.folium_map(
+        maps.built_map,
+        day,
+        dt.datetime.now().hour,
+        settings.tiles,
+        lang,
+        assets_mode,
+        True,
+        key="overview_map",
+        height=360,
+        returned_objects=[],
     )
-    st_folium(small_map, key="overview_map", height=360, use_container_width=True, returned_objects=[])
 
 
 # --- the grid scoreboard --------------------------------------------------------------------
