@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
+from sqlalchemy.orm import Session
 
 from dashboard.i18n import code, t
 
@@ -71,3 +75,16 @@ def epidemic_curve(by_channel: pd.DataFrame, lang: str = "zh", *, height: int = 
         secondary_y=True,
     )
     return fig
+
+
+def epidemic_curve_json(session: Session, as_of: dt.date, lang: str = "zh") -> str:
+    """The epidemic curve of a day as plotly JSON, for the page's shared cache (building it costs more
+    than drawing it)."""
+    from dashboard import overview
+
+    return epidemic_curve(overview.positives_by_channel(session, as_of), lang).to_json()
+
+
+def from_json(spec: str) -> go.Figure:
+    """A figure back from epidemic_curve_json()."""
+    return pio.from_json(spec)

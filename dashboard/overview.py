@@ -713,15 +713,34 @@ def _ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-def kpis(session: Session, as_of: dt.date) -> Kpis:
+@dataclass(frozen=True)
+class DayParts:
+    """The per-grid reads both the tiles and the scoreboard are made of (read once per day)."""
+
+    screening: pd.DataFrame
+    queue: pd.DataFrame
+    supply: pd.DataFrame
+    building_zones: pd.DataFrame
+
+
+def day_parts(session: Session, as_of: dt.date) -> DayParts:
+    """Screening by grid, the transfer queue, supply by grid and every building's zone on a day."""
+    return DayParts(
+        screening=screening_by_grid(session, as_of),
+        queue=transfer_queue(session, as_of),
+        supply=supply_by_grid(session, as_of),
+        building_zones=zones.building_zones(session, as_of),
+    )
+
+
+def kpis(session: Session, as_of: dt.date, parts: DayParts | None = None) -> Kpis:
     """Every tile's figure as of a day (call again for the day before to get the change)."""
+    parts = parts or day_parts(session, as_of)
     rnd = day_round(session, as_of)
-    screening = screening_by_grid(session, as_of)
+    screening, queue, supply, b = parts.screening, parts.queue, parts.supply, parts.building_zones
     due, sampled = int(screening["due"].sum()), int(screening["sampled"].sum())
-    queue = transfer_queue(session, as_of)
-    zone_count = zones.zone_counts(session, as_of)
+    zone_count = b["zone"].value_counts().to_dict() if not b.empty else {}
     batch = current_batch(session, as_of)
-    supply = supply_by_grid(session, as_of)
     entitled, reached = int(supply["entitled"].sum()), int(supply["reached"].sum())
     follow = session.execute(
         select(func.count(), func.sum(case((FollowUp.due_on < as_of, 1), else_=0))).where(_still_open(as_of))
@@ -739,8 +758,8 @@ def kpis(session: Session, as_of: dt.date) -> Kpis:
         awaiting_contacts=int((queue["kind"] == "contact").sum()),
         longest_wait_hours=float(queue["hours"].max()) if not queue.empty else None,
         overdue_transfers=int(queue["overdue"].sum()) if not queue.empty else 0,
-        sealed_buildings=zone_count["sealed"],
-        controlled_buildings=zone_count["controlled"],
+        sealed_buildings=int(zone_count.get("sealed", 0)),
+        controlled_buildings=int(zone_count.get("controlled", 0)),
         batch_name=batch.name if batch else None,
         supply_entitled=entitled,
         supply_reached=reached,
@@ -775,13 +794,14 @@ def _status(row: Any) -> str:
     return "ok"
 
 
-def grid_scoreboard(session: Session, as_of: dt.date) -> pd.DataFrame:
+def grid_scoreboard(session: Session, as_of: dt.date, parts: DayParts | None = None) -> pd.DataFrame:
     """One row per grid as of a day (计分板).
 
     Columns: grid_id, grid, grid_name, leader, households, residents, screening_coverage, missed,
     new_cases, active_cases, sealed_buildings, controlled_buildings, awaiting_transfer,
     overdue_transfers, supply_coverage, open_follow_ups, status (alert | watch | ok).
     """
+    parts = parts or day_parts(session, as_of)
     df = _grid_names(session)
     people = _frame(
         session.execute(
@@ -809,7 +829,7 @@ def grid_scoreboard(session: Session, as_of: dt.date) -> pd.DataFrame:
         ).all(),
         ["grid_id", "new_cases", "active_cases"],
     )
-    b = zones.building_zones(session, as_of)
+    b = parts.building_zones
     zoned = (
         b.assign(
             sealed_buildings=(b["zone"] == "sealed").astype(int),
@@ -820,13 +840,11 @@ def grid_scoreboard(session: Session, as_of: dt.date) -> pd.DataFrame:
         if not b.empty
         else pd.DataFrame(columns=["grid_id", "sealed_buildings", "controlled_buildings"])
     )
-    screening = screening_by_grid(session, as_of)[["grid_id", "coverage", "missed"]].rename(
+    screening = parts.screening[["grid_id", "coverage", "missed"]].rename(
         columns={"coverage": "screening_coverage"}
     )
-    supply = supply_by_grid(session, as_of)[["grid_id", "coverage"]].rename(
-        columns={"coverage": "supply_coverage"}
-    )
-    queue = transfer_queue(session, as_of)
+    supply = parts.supply[["grid_id", "coverage"]].rename(columns={"coverage": "supply_coverage"})
+    queue = parts.queue
     waiting = (
         queue.dropna(subset=["grid_id"])
         .assign(awaiting_transfer=1, overdue_transfers=queue["overdue"].astype(int))
@@ -884,16 +902,29 @@ def grid_scoreboard(session: Session, as_of: dt.date) -> pd.DataFrame:
     ]
 
 
+@dataclass(frozen=True)
+class DayView:
+    """The tiles and the scoreboard of one day, from one set of reads."""
+
+    kpis: Kpis
+    scoreboard: pd.DataFrame
+
+
+def day_view(session: Session, as_of: dt.date) -> DayView:
+    """kpis() and grid_scoreboard() of a day together (the overview caches this one call)."""
+    parts = day_parts(session, as_of)
+    return DayView(kpis=kpis(session, as_of, parts), scoreboard=grid_scoreboard(session, as_of, parts))
+
+
 def page_reads(session: Session, as_of: dt.date) -> dict[str, Any]:
     """Everything the overview page reads for a day, uncached: what `make bench` times as the cold cost.
 
-    (The map it shows is maps.built_map(session, as_of, hour, tiles, lang, assets, compact=True).)
+    (The page also draws charts.epidemic_curve_json(session, as_of, lang) and the compact map
+    maps.built_map(session, as_of, hour, tiles, lang, assets, compact=True).)
     """
     return {
         "headline": headline(session, as_of),
-        "kpis": kpis(session, as_of),
+        "day": day_view(session, as_of),
         "kpis_day_before": kpis(session, as_of - dt.timedelta(days=1)),
         "curve": positives_by_channel(session, as_of),
-        "scoreboard": grid_scoreboard(session, as_of),
-        "transfer_queue": transfer_queue(session, as_of),
     }

@@ -12,7 +12,8 @@ user = ui.require_user()
 day = ui.as_of()
 lang = ui.lang()
 figures = ui.cached(overview.headline, day)
-now = ui.cached(overview.kpis, day)
+view = ui.cached(overview.day_view, day)
+now = view.kpis
 before = ui.cached(overview.kpis, day - dt.timedelta(days=1))
 committee = ui.cached(config.committee_name)
 
@@ -163,9 +164,8 @@ with row2[2]:
 # --- the list behind a tile -----------------------------------------------------------------
 
 own_grid = roles.grid_filter(user)
-# Waiting hours run with the clock: read fresh, not from the shared cache.
-with ui.read_session() as _s:
-    overview_queue = overview.transfer_queue(_s, day)
+# Waiting hours run with the clock: today's are at most the cache's ten minutes old.
+overview_queue = ui.cached(overview.transfer_queue, day)
 
 
 def _confine(df: pd.DataFrame) -> pd.DataFrame:
@@ -225,7 +225,7 @@ def _list_streak() -> None:
 
 
 def _list_screening() -> None:
-    by_grid = ui.cached(overview.grid_scoreboard, day)[["grid", "residents", "screening_coverage", "missed"]]
+    by_grid = view.scoreboard[["grid", "residents", "screening_coverage", "missed"]]
     st.dataframe(
         by_grid,
         hide_index=True,
@@ -311,7 +311,7 @@ def _list_supply() -> None:
             entitled=f"{now.supply_entitled:,}",
         )
     )
-    by_grid = ui.cached(overview.grid_scoreboard, day)[["grid", "households", "supply_coverage"]]
+    by_grid = view.scoreboard[["grid", "households", "supply_coverage"]]
     st.dataframe(
         by_grid,
         hide_index=True,
@@ -389,12 +389,13 @@ if drill in LISTS:
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("overview.curve_title"))
-    curve = ui.cached(overview.positives_by_channel, day)
-    if curve.empty or int(curve["positives"].sum()) == 0:
+    if figures["total_positives"] == 0:
         ui.empty("overview.no_cases_yet")
     else:
         st.plotly_chart(
-            charts.epidemic_curve(curve, lang), key="overview_curve", config={"displaylogo": False}
+            charts.from_json(ui.cached(charts.epidemic_curve_json, day, lang)),
+            key="overview_curve",
+            config={"displaylogo": False},
         )
 with right:
     st.subheader(t("overview.map_title"))
@@ -420,7 +421,7 @@ with right:
 
 STATUS_COLOURS = {"alert": "#c0392b", "watch": "#e67e22", "ok": "#27ae60"}
 st.subheader(t("overview.scoreboard"), help=t("overview.scoreboard_help"))
-board = ui.cached(overview.grid_scoreboard, day)
+board = view.scoreboard
 if board.empty:
     ui.empty("overview.no_grids")
 else:
