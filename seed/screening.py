@@ -143,6 +143,7 @@ class ResultStream:
         pooled: list[list[Row]] = []  # tubes holding a positive of this round
         tube_no = 0
         single_no = 0
+        door_no = 0  # single tubes taken at the door after the round (missed, then door_sampled)
 
         def new_row(rid: int) -> Row:
             return {
@@ -253,7 +254,16 @@ class ResultStream:
                     building_pool.append(row)
             flush(building_pool)
             flush(door_pool)
-            self._follow_up_missed(rng, rnd, missed, minute_at)
+            for rid, when in self._follow_up_missed(rng, rnd, missed, minute_at):
+                # door_sampled: the grid leader took the sample at the door (dashboard/screening.mark_missed)
+                row = new_row(rid)
+                door_no += 1
+                row["method"] = "door"
+                row["sampled_at"] = when
+                row["result"] = "negative"
+                if kind == "pcr":
+                    row["tube_no"] = f"P{number:02d}-D{door_no:04d}"
+                rows.append(row)
         for tube in pooled:
             self._retest(rnd, tube, source)
         for row in rows:
@@ -268,8 +278,10 @@ class ResultStream:
         opened = min(c["_pool_at"] for c in cases)
         last = max(c["found_at"] for c in cases)
         for row in tube:
-            row["result"] = "abnormal"
+            # The pool was abnormal; the single-tube retest settles each member's result
+            # (dashboard/tubes.record_retest: positive → a case, negative → released).
             case = source.get(row["resident_id"])
+            row["result"] = "positive" if case else "negative"
             world.add(
                 "retest",
                 {
@@ -286,7 +298,9 @@ class ResultStream:
 
     def _follow_up_missed(
         self, rng: random.Random, rnd: Row, missed: list[int], minute_at: list[dt.datetime]
-    ) -> None:
+    ) -> list[tuple[int, dt.datetime]]:
+        """Follow-ups of some missed residents; returns (resident, when) of those sampled at the door."""
+        sampled: list[tuple[int, dt.datetime]] = []
         share = 0.6 if rnd["kind"] == "pcr" else 0.3
         first = (12 if rnd["_slot"] == 1 else 9 if rnd["_slot"] == 0 else 20) * 60
         for rid in missed:
@@ -295,7 +309,7 @@ class ResultStream:
             outcome = rng.choices(list(_MISSED_OUTCOMES), weights=[w for w, _ in _MISSED_OUTCOMES.values()])[
                 0
             ]
-            self.world.add(
+            follow = self.world.add(
                 "missed_followup",
                 {
                     "round_id": rnd["id"],
@@ -306,3 +320,6 @@ class ResultStream:
                     "user_id": None,
                 },
             )
+            if outcome == "door_sampled":
+                sampled.append((rid, follow["at"]))
+        return sampled

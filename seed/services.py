@@ -78,6 +78,8 @@ MEDICINES = {
 COMMON_MEDICINES = ("布洛芬缓释胶囊", "蒙脱石散", "复方甘草片", "维生素D滴剂", "胰岛素针头")
 SHIFT_HOURS = {"morning": (7, 11), "noon": (11, 15), "evening": (17, 21)}
 _SHIFT_WEIGHT = {"morning": 1.0, "noon": 0.7, "evening": 1.3}
+# A courier shift leaves at most this share of the parcels it had on hand for the next shift.
+COURIER_LEFT_SHARE = 0.05
 FOLLOW_UP_ITEMS = (
     "{place}独居老人配药需求未登记",
     "第{grid}网格今日核酸漏检人员未全部追踪",
@@ -186,6 +188,11 @@ def build_medicine(world: World, rng: random.Random) -> None:
                 },
             )
         )
+    # The next run, planned but not yet driven on DEMO_TODAY (dashboard/medicine.next_run shows it).
+    planned = world.add(
+        "hospital_run",
+        {"date": story.NEXT_HOSPITAL_RUN, "hospitals": "", "driver_id": driver, "done_at": None},
+    )
     for area in world.areas:
         residents = [world.resident[r] for r in area.resident_ids if not world.resident[r]["is_away"]]
         chronic = [r for r in residents if r["is_chronic"]]
@@ -201,13 +208,17 @@ def build_medicine(world: World, rng: random.Random) -> None:
                 delivered = _minute(rng, run["date"], 19, 180) if status == "delivered" else None
                 _request(world, rng, chronic, elderly, requested, run, status, bought, delivered)
             previous = run["date"]
-        # After the last run: requests waiting for the next one, two urgent ones over a day old.
+        # After the last run: requests collected into the next one, and two urgent ones over a day
+        # old still waiting (the "urgent medicine overdue" problem).
         last = runs[-1]["date"]
         for hours in (4, 9, 22, 27, 40, 45):
             when = at(last, 10) + dt.timedelta(hours=hours)
-            _request(world, rng, chronic, elderly, when, None, "requested", None, None, urgent=False)
+            _request(world, rng, chronic, elderly, when, planned, "in_run", None, None, urgent=False)
         for when in (at(last, 16, 20), at(last + DAY, 8, 5)):
             _request(world, rng, chronic, elderly, when, None, "requested", None, None, urgent=True)
+    # The planned run goes to the hospitals its requests name.
+    named = {r["hospital"] for r in world.rows["medicine_request"] if r["run_id"] == planned["id"]}
+    planned["hospitals"] = "、".join(h for h in HOSPITALS if h in named)
 
 
 def _request(
@@ -230,7 +241,7 @@ def _request(
     if not names or rng.random() < 0.2:
         names.append(rng.choice(COMMON_MEDICINES))
     medicines = "、".join(f"{m}×{rng.randint(1, 4)}盒" for m in names)
-    hospitals = run["hospitals"].split("、") if run else list(HOSPITALS)
+    hospitals = run["hospitals"].split("、") if run and run["hospitals"] else list(HOSPITALS)
     world.add(
         "medicine_request",
         {
@@ -251,12 +262,18 @@ def _request(
 
 
 def build_courier(world: World, rng: random.Random) -> None:
-    """Parcels per grid and shift: rising through April as couriers came back, then steady."""
+    """Parcels per grid and shift: rising through April as couriers came back, then steady.
+
+    A shift carries what the grid's previous shift left over plus what it received, and delivers
+    all of it but a few parcels (at most COURIER_LEFT_SHARE of what it had on hand), so the
+    backlog stays small and is cleared by the next shift (dashboard/courier reads it back).
+    """
     days = story.story_days()
     for area in world.areas:
         people = {g: 0 for g in area.grid_ids}
         for rid in area.resident_ids:
             people[world.resident_grid[rid]] += 1
+        carried = dict.fromkeys(area.grid_ids, 0)
         for k, day in enumerate(days):
             growth = 0.2 + 0.8 * k / 29 if day.month == 4 else rng.uniform(0.92, 1.08)
             for s, shift in enumerate(SHIFT_HOURS):
@@ -264,7 +281,10 @@ def build_courier(world: World, rng: random.Random) -> None:
                 for grid in area.grid_ids:
                     mean = 40 * people[grid] / 750 * _SHIFT_WEIGHT[shift] * growth
                     received = max(0, round(mean * rng.uniform(0.85, 1.15)))
-                    left = 0 if rng.random() < 0.8 else rng.randint(1, 4)
+                    on_hand = carried[grid] + received
+                    cap = int(on_hand * COURIER_LEFT_SHARE)
+                    left = 0 if rng.random() < 0.8 else min(cap, rng.randint(1, 4))
+                    carried[grid] = left
                     world.add(
                         "courier_count",
                         {
@@ -273,7 +293,7 @@ def build_courier(world: World, rng: random.Random) -> None:
                             "grid_id": grid,
                             "team_id": area.teams[squad],
                             "received": received,
-                            "delivered": max(0, received - left),
+                            "delivered": on_hand - left,
                             "user_id": None,
                             "version": 1,
                         },
@@ -286,12 +306,32 @@ def build_disinfection(world: World, rng: random.Random, outbreak: Outbreak) -> 
         _disinfect_area(world, rng, outbreak, area)
 
 
+def _close_contacts_by_building(world: World, buildings: set[int]) -> dict[int, list[Row]]:
+    """The close contacts living in each of the area's buildings (dashboard/disinfection's rule)."""
+    out: dict[int, list[Row]] = {}
+    for contact in world.rows["contact"]:
+        bid = world.resident_building.get(contact["resident_id"])
+        if contact["kind"] == "close" and bid in buildings:
+            out.setdefault(bid, []).append(contact)
+    return out
+
+
+def _under_control(contact: Row, day: dt.date) -> bool:
+    """A close contact is under control from the day identified until the day released (excluded)."""
+    released = contact["released_on"]
+    return contact["identified_on"] <= day and (released is None or released > day)
+
+
 def _disinfect_area(world: World, rng: random.Random, outbreak: Outbreak, area: Area) -> None:
     """One area's disinfection records, day by day."""
     team = area.teams["disinfection"]
     crew = area.team_members["disinfection"]
     buildings = set(area.building_ids)
     sites = set(area.site_ids)
+    contacts = _close_contacts_by_building(world, buildings)
+    # The close-contact buildings draw from their own generator, so adding them left every other
+    # record (and everything generated after the disinfection) exactly as it was.
+    side = random.Random(f"disinfection-close-contacts-{world.random_seed}-{area.index}")
     turn = 0
 
     def record(day: dt.date, when: dt.datetime, kind: str, target: int, agent: str) -> None:
@@ -327,6 +367,7 @@ def _disinfect_area(world: World, rng: random.Random, outbreak: Outbreak, area: 
             for b in sorted(buildings)
             if any(day - dt.timedelta(days=7) <= d < day for d in outbreak.building_case_days.get(b, []))
         ]
+        covered = set(earlier) | set(today)
         if day in story.DISINFECTION_SKIP_DAYS:
             # One sealed building left undone: a recent case, none today.
             recent = [
@@ -344,6 +385,18 @@ def _disinfect_area(world: World, rng: random.Random, outbreak: Outbreak, area: 
         for bid, case in sorted(today.items()):
             when = min(case["found_at"] + dt.timedelta(minutes=rng.randint(60, 120)), at(day, 23, 55))
             record(day, when, "building", bid, "含氯消毒液（1000mg/L）终末消毒")
+        # Buildings where a close contact is under control: once a day (sealed ones are done above,
+        # and the one left undone on a skip day stays undone).
+        for bid in sorted(contacts):
+            held = [c for c in contacts[bid] if _under_control(c, day)]
+            if not held or bid in covered:
+                continue
+            new = [c["notified_at"] for c in held if c["identified_on"] == day]
+            if new:  # the contact was found today: the corridor after the contact has been taken away
+                when = min(min(new) + dt.timedelta(minutes=side.randint(60, 150)), at(day, 23, 55))
+            else:
+                when = _minute(side, day, 10, 120)
+            record(day, when, "building", bid, "含氯消毒液（500mg/L）楼道喷洒")
 
 
 def build_rosters(world: World, rng: random.Random) -> None:

@@ -74,6 +74,8 @@ LATE_TRANSFERS = 5  # further cases between 04-08 and 04-25 that waited 24-30 h
 HOSPITAL_RUN_WEEKDAYS = (1, 4)  # Tuesday, Friday (Monday = 0)
 FIRST_HOSPITAL_RUN = dt.date(2022, 4, 5)
 LAST_HOSPITAL_RUN = dt.date(2022, 5, 27)
+# The next run (Tuesday), planned and not yet driven on DEMO_TODAY: the open requests are in it.
+NEXT_HOSPITAL_RUN = dt.date(2022, 5, 31)
 # The guard post left empty for a few hours (first open entrance of area 1): the gap check finds it.
 GUARD_GAP = (dt.datetime(2022, 5, 20, 2, 0), dt.datetime(2022, 5, 20, 6, 0))
 # Days on which one sealed building was not disinfected ("targets undone").

@@ -11,10 +11,19 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 import seed
-from db.models import Base
-from seed import story
+from dashboard import courier, disinfection, medicine, screening, tubes
+from db.models import (
+    Base,
+    HospitalRun,
+    MissedFollowUp,
+    Person,
+    ScreeningResult,
+    ScreeningRound,
+)
+from seed import services, story
 from seed.names import check_digit, is_valid_id_number
 from seed.world import TABLE_ORDER
 
@@ -361,15 +370,20 @@ def test_results_pools_exemptions_and_missed(seeded_engine: Engine) -> None:
         "JOIN screening_round sr ON sr.id = s.round_id WHERE sr.kind = 'pcr' AND r.is_bedridden AND s.method = 'site'",
     )
     assert bedridden_site == 0
-    # Every member of an abnormal pool has a retest; the positives are the cases.
-    abnormal = one(seeded_engine, "SELECT COUNT(*) FROM screening_result WHERE result = 'abnormal'")
+    # Every member of an abnormal pool has a retest; the positives are the cases; the retest
+    # settled each member's pooled result (tests below read it back through dashboard/tubes).
     retests = rows(
         seeded_engine,
-        "SELECT t.result, t.case_id, t.opened_at, t.result_at FROM retest t JOIN screening_round r ON r.id = t.round_id WHERE r.kind = 'pcr'",
+        "SELECT t.result, t.case_id, t.opened_at, t.result_at, s.result FROM retest t "
+        "JOIN screening_round r ON r.id = t.round_id "
+        "JOIN screening_result s ON s.round_id = t.round_id AND s.resident_id = t.resident_id "
+        "WHERE r.kind = 'pcr'",
     )
-    assert abnormal == len(retests) > 0
-    assert all((res == "positive") == (case is not None) for res, case, _, _ in retests)
-    assert all(_dt(opened) < _dt(result) for _, _, opened, result in retests)
+    assert len(retests) > 0
+    assert all(pooled == res for res, _, _, _, pooled in retests)
+    assert one(seeded_engine, "SELECT COUNT(*) FROM screening_result WHERE result = 'abnormal'") == 0
+    assert all((res == "positive") == (case is not None) for res, case, *_ in retests)
+    assert all(_dt(opened) < _dt(result) for _, _, opened, result, _ in retests)
 
 
 def test_one_result_per_resident_per_round(seeded_engine: Engine) -> None:
@@ -540,13 +554,17 @@ def test_supplies(seeded_engine: Engine) -> None:
 
 def test_medicine(seeded_engine: Engine) -> None:
     runs = rows(seeded_engine, "SELECT date, driver_id, done_at, hospitals FROM hospital_run ORDER BY date")
-    days = [dt.date.fromisoformat(str(d)) for d, *_ in runs]
+    *driven, planned = runs
+    days = [dt.date.fromisoformat(str(d)) for d, *_ in driven]
     assert days[0] == dt.date(2022, 4, 5) and days[-1] == dt.date(2022, 5, 27)
     assert {d.weekday() for d in days} == {1, 4}
     assert len(days) == len(
         [d for d in story.story_days() if d.weekday() in (1, 4) and days[0] <= d <= days[-1]]
     )
-    assert all(done is not None and hospitals for _, _, done, hospitals in runs)
+    assert all(done is not None and hospitals for _, _, done, hospitals in driven)
+    # The next run is planned for Tuesday 31 May and not driven yet.
+    assert str(planned[0]) == "2022-05-31" == str(story.NEXT_HOSPITAL_RUN) and planned[2] is None
+    assert planned[3] and planned[1] == driven[-1][1]
     drivers = {
         (k, lv)
         for (k, lv) in rows(
@@ -567,7 +585,7 @@ def test_medicine(seeded_engine: Engine) -> None:
 
 def test_courier_disinfection_and_follow_ups(seeded_engine: Engine) -> None:
     assert one(seeded_engine, "SELECT COUNT(*) FROM courier_count") == 59 * 3 * 10
-    assert one(seeded_engine, "SELECT COUNT(*) FROM courier_count WHERE delivered > received") == 0
+    assert one(seeded_engine, "SELECT COUNT(*) FROM courier_count WHERE delivered < 0 OR received < 0") == 0
     april_first = one(seeded_engine, "SELECT SUM(received) FROM courier_count WHERE date = '2022-04-01'")
     april_end = one(seeded_engine, "SELECT SUM(received) FROM courier_count WHERE date = '2022-04-30'")
     assert april_end > 3 * april_first
@@ -608,6 +626,122 @@ def test_courier_disinfection_and_follow_ups(seeded_engine: Engine) -> None:
     assert all(f[4] is None for f in follow)
     april = sum(str(f[0]) < "2022-05-01" for f in follow)
     assert april > len(follow) - april
+
+
+# --- the demo read back through each area's own functions -----------------------------------
+
+
+def test_courier_backlog_stays_small(seeded: Session) -> None:
+    """Each shift delivers what it carried in and received but a few parcels; the next shift takes them."""
+    ends = []
+    for day in story.story_days():
+        totals = courier.courier_day_totals(seeded, day)
+        assert totals.rows == 30 and totals.received > 0
+        assert 0 <= totals.backlog_end < 0.02 * totals.received, totals
+        ends.append(totals.backlog_end)
+        shifts = courier.shifts_of_day(seeded, day)
+        assert (shifts["carried_in"] >= 0).all() and (shifts["left_over"] >= 0).all()
+        on_hand = shifts["carried_in"] + shifts["received"]
+        assert (shifts["left_over"] <= (on_hand * services.COURIER_LEFT_SHARE).astype(int)).all()
+    # Never growing day over day for a week.
+    rising = longest = 0
+    for before, after in zip(ends, ends[1:], strict=False):
+        rising = rising + 1 if after > before else 0
+        longest = max(longest, rising)
+    assert longest < 7
+    assert sum(ends) > 0  # some parcels do wait for the next shift
+    grids = courier.backlog_by_grid(seeded, story.DEMO_TODAY)
+    assert len(grids) == 10 and (grids["backlog"] >= 0).all()
+    assert grids["backlog"].sum() == ends[-1] < 0.02 * grids["received"].sum()
+
+
+def test_disinfection_done_every_day_but_the_skip_days(seeded: Session) -> None:
+    """Sealed and close-contact buildings, sites and routes: all done, 1-2 rounds, but one each skip day."""
+    undone = {}
+    contact_targets = 0
+    for day in story.story_days():
+        status = disinfection.disinfection_status(seeded, day)
+        assert status.over_max.empty, (day, status.over_max)
+        contact_targets += int((status.targets["reason"] == "close_contact").sum())
+        if not status.all_done:
+            undone[day] = status.missing
+    assert sorted(undone) == sorted(story.DISINFECTION_SKIP_DAYS)
+    for day, missing in undone.items():
+        assert missing["reason"].tolist() == ["sealed"], day
+    assert contact_targets > 100  # close contacts' buildings are required (and done) on many days
+
+
+def test_door_sampled_residents_leave_the_missed_list(seeded: Session) -> None:
+    """A follow-up 'door_sampled' comes with the door sample, as dashboard/screening.mark_missed writes it."""
+    follow_ups = seeded.execute(
+        select(MissedFollowUp.round_id, MissedFollowUp.resident_id, MissedFollowUp.at).where(
+            MissedFollowUp.outcome == "door_sampled"
+        )
+    ).all()
+    assert len(follow_ups) > 200
+    samples = {
+        (r.round_id, r.resident_id): r
+        for r in seeded.scalars(
+            select(ScreeningResult)
+            .join(
+                MissedFollowUp,
+                (MissedFollowUp.round_id == ScreeningResult.round_id)
+                & (MissedFollowUp.resident_id == ScreeningResult.resident_id),
+            )
+            .where(MissedFollowUp.outcome == "door_sampled")
+        )
+    }
+    for round_id, resident_id, when in follow_ups:
+        row = samples[(round_id, resident_id)]
+        assert (row.method, row.sampled_at, row.result, row.exempt_reason) == ("door", when, "negative", None)
+    for round_id in sorted({r for r, _, _ in follow_ups}):
+        day = screening.get_round(seeded, round_id).date
+        missed = screening.missed_residents(seeded, round_id, day)
+        assert "door_sampled" not in set(missed["outcome"]), round_id
+    # Those the grid leader could not sample stay on the list with what was learned.
+    latest = screening.latest_round(seeded, story.DEMO_TODAY, "pcr")
+    left = screening.missed_residents(seeded, latest, story.DEMO_TODAY)
+    assert 1 <= len(left) <= 40 and set(left["outcome"].dropna()) <= {"will_come", "not_home", "refused"}
+
+
+def test_released_pool_members_read_negative(seeded: Session) -> None:
+    """Every abnormal pool's members carry their single-tube retest's result, none still 'abnormal'."""
+    round_ids = seeded.scalars(
+        select(ScreeningRound.id).where(ScreeningRound.kind == "pcr").order_by(ScreeningRound.id)
+    ).all()
+    results: Counter[tuple[str, str]] = Counter()
+    for round_id in round_ids:
+        pools = tubes.abnormal_tubes(seeded, round_id)
+        assert (pools["retests_open"] == 0).all()
+        for tube_no in pools["tube_no"]:
+            members = tubes.tube_members(seeded, round_id, tube_no)
+            pooled = members[members["retest_id"].notna()]
+            results.update(zip(pooled["result"], pooled["retest_result"], strict=True))
+    assert set(results) == {("negative", "negative"), ("positive", "positive")}
+    assert results[("negative", "negative")] > 500 and results[("positive", "positive")] > 50
+    assert tubes.under_control(seeded, story.DEMO_TODAY).empty
+
+
+def test_next_hospital_run_carries_the_open_requests(seeded: Session) -> None:
+    """On 29 May the next run (Tue 31 May) is planned with its driver; two urgent requests wait overdue."""
+    run = medicine.next_run(seeded, story.DEMO_TODAY)
+    assert run.date == story.NEXT_HOSPITAL_RUN == dt.date(2022, 5, 31)
+    assert run.run_id is not None and run.hospitals and run.driver
+    driver = seeded.execute(
+        select(Person.kind, Person.cadre_level, Person.name)
+        .join(HospitalRun, HospitalRun.driver_id == Person.id)
+        .where(HospitalRun.id == run.run_id)
+    ).one()
+    assert tuple(driver) == ("cadre", "city", run.driver)
+    assert run.later.empty
+    statuses = Counter(run.requests["status_on"])
+    assert statuses["in_run"] >= 4 and statuses["in_run"] > statuses["requested"] >= 1
+    assert (run.requests.loc[run.requests["status_on"] == "in_run", "run_id"] == run.run_id).all()
+    waiting = run.requests[run.requests["status_on"] == "requested"]
+    assert (waiting["urgency"] == "urgent").all() and waiting["overdue"].all()
+    assert 1 <= run.overdue <= 2
+    carried = run.requests[run.requests["status_on"] == "in_run"]
+    assert set(carried["hospital"]) == set(run.hospitals.split("、"))
 
 
 def test_settings_and_empty_logs(seeded_engine: Engine) -> None:
