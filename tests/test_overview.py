@@ -630,3 +630,13 @@ def test_a_grid_leader_sees_masked_names_in_no_other_grid(app_db: str) -> None:
     at_.button(key="tile_transfer").click().run()
     assert not at_.exception
     assert i18n.t("overview.own_grid_only", lang="en", grid=3) in texts(at_)
+
+
+@pytest.mark.parametrize("username", ["admin", "grid05", "task", "meeting", "viewer"])
+def test_every_role_opens_the_overview_and_the_map(app_db: str, username: str) -> None:
+    at_ = _as_of(open_app(username, lang="zh"), dt.date(2022, 4, 10))
+    assert not at_.exception
+    assert {m.label for m in at_.metric} >= {i18n.t("overview.new_positives", lang="zh")}
+    at_.switch_page("pages/map.py").run()
+    assert not at_.exception
+    assert i18n.t("map.click_hint", lang="zh") in texts(at_)
