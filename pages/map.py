@@ -49,7 +49,7 @@ with right:
     else:
         details = ui.cached(maps.building_details, building_id, day)
         if details is not None:
-            st.markdown(f"**{details.compound} · {details.name}**")
+            st.text(f"{details.compound} · {details.name}")  # plain text: a name is never markup
             zone = code("zone", details.zone)
             if details.steps_down_on:
                 zone = t("map.zone_until", zone=zone, date=details.steps_down_on.isoformat())

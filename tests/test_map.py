@@ -423,3 +423,17 @@ def test_the_cached_component_arguments_are_what_st_folium_would_send(
     assert ours["hash"] == theirs["key"]
     assert theirs["default"] == {"last_object_clicked": None}
     assert theirs["returned_objects"] == ["last_object_clicked"]
+
+
+def test_a_building_named_like_markup_shows_as_text_in_the_details(world_app: str) -> None:
+    from sqlalchemy import select
+
+    from db import make_engine
+    from db.models import Building
+
+    with Session(make_engine()) as s:
+        b2 = s.scalar(select(Building.id).where(Building.name == XSS))
+    at_ = _map_page("shuji", "zh", b2)
+    assert not at_.exception
+    assert any(XSS in str(e.value) for e in at_.text)
+    assert not any(XSS in str(e.value) for e in at_.markdown)
