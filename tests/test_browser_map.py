@@ -21,6 +21,7 @@ from db import make_engine
 from tests.browser import SCREENSHOTS, Served, browser, shot, sign_in, start_server, stop_server, wait_idle  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+expect = pytest.importorskip("playwright.sync_api").expect
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 DAY = dt.date(2022, 4, 10)
@@ -116,8 +117,7 @@ def test_the_map_draws_offline_and_the_overview_is_kept(
 
     # The overview, its compact map drawn from the app's own Leaflet.
     small = page.frame_locator(MAP_FRAME)
-    small.locator("path.juwei-compound").first.wait_for(timeout=STEP_MS)
-    assert small.locator("path.juwei-compound").count() == 14
+    expect(small.locator("path.juwei-compound")).to_have_count(14, timeout=STEP_MS)
     shot(page, "map-1-overview-zh")
 
     # The awaiting-transfer tile opens who waits and for how long.
@@ -135,16 +135,18 @@ def test_the_map_draws_offline_and_the_overview_is_kept(
 
     # The map page: 14 compounds, sealed ones red, 10 grids, the 2 open entrances, on no tiles.
     page.get_by_role("link", name=i18n.t("map.title", lang="zh")).click()
+    _main_shows(page, i18n.t("map.click_hint", lang="zh"))
+    _idle(page)
     frame = page.frame_locator(MAP_FRAME)
-    frame.locator("path.juwei-compound").first.wait_for(timeout=STEP_MS)
-    assert frame.locator("path.juwei-compound").count() == 14
-    assert frame.locator("path.juwei-compound-sealed").count() == sealed
-    assert (
-        frame.locator("path.juwei-compound-sealed").first.get_attribute("fill") == maps.ZONE_COLOURS["sealed"]
+    # expect() retries until Leaflet has drawn everything (the iframe loads after the page).
+    expect(frame.locator("path.juwei-compound")).to_have_count(14, timeout=STEP_MS)
+    expect(frame.locator("path.juwei-compound-sealed")).to_have_count(sealed, timeout=STEP_MS)
+    expect(frame.locator("path.juwei-compound-sealed").first).to_have_attribute(
+        "fill", maps.ZONE_COLOURS["sealed"]
     )
-    assert frame.locator("path.juwei-grid").count() == 10
-    assert frame.locator(f"i.{maps.CLASS_ENTRANCE_OPEN}").count() == 2
-    assert frame.locator("path.juwei-building").count() == len(expected.buildings)
+    expect(frame.locator("path.juwei-grid")).to_have_count(10, timeout=STEP_MS)
+    expect(frame.locator(f"i.{maps.CLASS_ENTRANCE_OPEN}")).to_have_count(2, timeout=STEP_MS)
+    expect(frame.locator("path.juwei-building")).to_have_count(len(expected.buildings), timeout=STEP_MS)
     assert frame.locator("img.leaflet-tile").count() == 0  # plain background: no tiles at all
     # Font Awesome's font came from the app too: the door icon has a glyph, not an empty box.
     family = frame.locator(f"i.{maps.CLASS_ENTRANCE_OPEN}").first.evaluate(
@@ -164,7 +166,7 @@ def test_the_map_draws_offline_and_the_overview_is_kept(
     _idle(page)
     english = page.frame_locator(MAP_FRAME)
     english.get_by_text(i18n.t("map.legend_title", lang="en")).wait_for(timeout=STEP_MS)
-    assert english.locator("path.juwei-compound").count() == 14
+    expect(english.locator("path.juwei-compound")).to_have_count(14, timeout=STEP_MS)
     shot(page, "map-4-map-en")
     page.get_by_role("link", name=i18n.t("overview.title", lang="en")).click()
     _main_shows(page, i18n.t("overview.scoreboard", lang="en"))
