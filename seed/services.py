@@ -301,7 +301,8 @@ def build_courier(world: World, rng: random.Random) -> None:
 
 
 def build_disinfection(world: World, rng: random.Random, outbreak: Outbreak) -> None:
-    """Routes every morning, the sites after sampling, each sealed building once or twice."""
+    """Routes every morning, the sites after sampling, each sealed building once or twice, and once
+    each building where a close contact is under control (dashboard/disinfection.required_targets)."""
     for area in world.areas:
         _disinfect_area(world, rng, outbreak, area)
 
