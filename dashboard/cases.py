@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate
+from dashboard.config import end_of
 from dashboard.errors import ValidationError
 from dashboard.i18n import code
 from dashboard.roles import CurrentUser
@@ -58,11 +59,6 @@ STEP_ACTION = {
 }
 TRANSFER_DESTINATIONS = ("shelter", "hospital", "quarantine_hotel")
 ACTIVE_STATUSES = tuple(s for s in CASE_STATUSES if s != "recovered")
-
-
-def end_of(day: dt.date) -> dt.datetime:
-    """The last second of a day: reads 'as of' a day see everything stamped up to then."""
-    return dt.datetime.combine(day, dt.time(23, 59, 59))
 
 
 # --- where a resident lives -----------------------------------------------------------------

@@ -91,6 +91,11 @@ def today(session: Session) -> dt.date:
     return dt.date.today()
 
 
+def end_of(day: dt.date) -> dt.datetime:
+    """The last second of a day: "as of a day" means everything up to then."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59))
+
+
 def now(session: Session) -> dt.datetime:
     """The app's current moment: real time, or the same wall-clock time on the demo's last day."""
     real = dt.datetime.now().replace(microsecond=0)

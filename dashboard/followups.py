@@ -112,7 +112,7 @@ def close_followup(
 
 def followups(session: Session, as_of: dt.date, *, include_closed_today: bool = True) -> pd.DataFrame:
     """Follow-ups open at the end of as_of (and those closed that day): carried-over and overdue flagged."""
-    end = dt.datetime.combine(as_of, dt.time(23, 59, 59))
+    end = config.end_of(as_of)
     start = dt.datetime.combine(as_of, dt.time())
     still_open = or_(FollowUp.closed_at.is_(None), FollowUp.closed_at > end)
     closed_today = and_(FollowUp.closed_at >= start, FollowUp.closed_at <= end)

@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate
+from dashboard.config import end_of
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.store import check_version
 from db.models import (
@@ -38,11 +39,6 @@ URGENT_HOURS = 24
 PLAN_AHEAD_DAYS = 14
 # Forward steps a request can take by hand; collecting into a run is its own action.
 NEXT_STEPS = {"in_run": ("bought", "cancelled"), "bought": ("delivered",), "requested": ("cancelled",)}
-
-
-def end_of(day: dt.date) -> dt.datetime:
-    """The last second of day."""
-    return dt.datetime.combine(day, dt.time(23, 59, 59))
 
 
 def reference_moment(session: Session, as_of: dt.date) -> dt.datetime:

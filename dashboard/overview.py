@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import config, zones
+from dashboard.config import end_of
 from db.models import (
     CASE_CHANNELS,
     Building,
@@ -36,14 +37,6 @@ from db.models import (
     SupplyBatch,
     Transfer,
 )
-
-
-def end_of(day: dt.date) -> dt.datetime:
-    """The last second of a day: what 'as of the day' means for moments."""
-    return dt.datetime.combine(day, dt.time(23, 59, 59))
-
-
-_end_of = end_of
 
 
 def _count(session: Session, stmt: Any) -> int:
@@ -69,7 +62,7 @@ def negative_streak(session: Session, as_of: dt.date) -> int:
 
 def open_entrances(session: Session, as_of: dt.date) -> int:
     """Entrances open at the end of as_of (from their history; the current flag when there is none)."""
-    end = _end_of(as_of)
+    end = end_of(as_of)
     latest = (
         select(EntranceChange.entrance_id, func.max(EntranceChange.at).label("at"))
         .where(EntranceChange.at <= end)
@@ -92,7 +85,7 @@ def open_entrances(session: Session, as_of: dt.date) -> int:
 
 def awaiting_transfer(session: Session, as_of: dt.date, *, contacts: bool = False) -> int:
     """Cases (or contacts) requested for transfer by the end of as_of and not yet moved then."""
-    end = _end_of(as_of)
+    end = end_of(as_of)
     subject = Transfer.contact_id if contacts else Transfer.case_id
     return _count(
         session,

@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, insert, or_, sel
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate, zones
+from dashboard.config import end_of
 from dashboard.errors import ValidationError
 from dashboard.i18n import code, t
 from dashboard.roles import CurrentUser
@@ -47,11 +48,6 @@ from db.models import (
 
 OUT_OF_DUE = ("transferred", "quarantine", "away")
 R = ScreeningResult
-
-
-def end_of(day: dt.date) -> dt.datetime:
-    """The last second of a day (a read as of a day sees everything recorded on it)."""
-    return dt.datetime.combine(day, dt.time(23, 59, 59))
 
 
 # --- rounds ---------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate
+from dashboard.config import end_of
 from dashboard.errors import ValidationError
 from dashboard.roles import CurrentUser
 from dashboard.store import check_version
@@ -39,11 +40,6 @@ from db.models import (
 )
 
 LEVELS = ("grid", "compound", "building")
-
-
-def end_of(day: dt.date) -> dt.datetime:
-    """The last second of a day: a read as of `day` sees everything recorded up to then."""
-    return dt.datetime.combine(day, dt.time(23, 59, 59))
 
 
 # --- the rule -------------------------------------------------------------------------------

@@ -204,7 +204,7 @@ def survey_log(session: Session, as_of: dt.date, grid_id: int | None = None) -> 
 
     Columns: at, username, action, grid_id, household_id, size_before, size_after, detail.
     """
-    end = dt.datetime.combine(as_of, dt.time(23, 59, 59))
+    end = config.end_of(as_of)
     stmt = (
         select(AuditLog)
         .where(AuditLog.action.in_(ACTIONS), AuditLog.at <= end)

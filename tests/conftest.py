@@ -140,6 +140,16 @@ def copy_sqlite(template: Path, dest: Path) -> str:
 # --- fixtures -------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _chinese_by_default() -> Iterator[None]:
+    """Every test starts in the default language, whatever the test before it switched to."""
+    from dashboard.i18n import set_language
+
+    set_language("zh")
+    yield
+    set_language("zh")
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
