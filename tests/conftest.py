@@ -53,7 +53,15 @@ def pg_create(name: str, template: str | None = None) -> str:
     admin = _pg_admin()
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        if template:
+            # Copying a template needs it to itself: one copier at a time across test workers.
+            c.execute(text("SELECT pg_advisory_lock(424243)"))
+            try:
+                c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            finally:
+                c.execute(text("SELECT pg_advisory_unlock(424243)"))
+        else:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return _pg_url(name)
 
