@@ -122,8 +122,7 @@ def section_problems() -> None:
 
 def section_followups() -> None:
     st.subheader(t("recap.section_followups"))
-    with ui.read_session() as s:
-        fu = followups.followups(s, day)
+    fu = ui.cached(followups.followups, day)
     if fu.empty:
         ui.empty("recap.no_followups")
     else:
@@ -238,30 +237,29 @@ def section_close() -> None:
         if st.button(t("recap.close_day"), type="primary", icon=":material/lock:"):
             if ui.write(recap.close_day, user, day, success=t("common.saved")):
                 st.rerun()
-    with ui.read_session() as s:
-        text = reports.brief_text(s, day)
+    text = ui.cached(reports.brief_text, day)
     st.markdown(f"**{t('recap.brief_text')}**")
     st.code(text, language=None, wrap_lines=True)
     c1, c2, c3 = st.columns(3)
-    with ui.read_session() as s:
-        c1.download_button(
-            t("recap.download_xlsx"),
-            data=ui.cached(reports.brief_xlsx, day, lang),
-            file_name=f"brief-{day.isoformat()}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        c2.download_button(
-            t("recap.download_pdf"),
-            data=ui.cached(reports.brief_pdf, day, lang),
-            file_name=f"brief-{day.isoformat()}.pdf",
-            mime="application/pdf",
-        )
-        c3.download_button(
-            t("recap.download_json"),
-            data=reports.brief_json(s, day),
-            file_name=f"brief-{day.isoformat()}.json",
-            mime="application/json",
-        )
+    # The files are made when someone asks for them (a PDF with its font costs seconds), not on every run.
+    c1.download_button(
+        t("recap.download_xlsx"),
+        data=lambda: ui.cached(reports.brief_xlsx, day, lang),
+        file_name=f"brief-{day.isoformat()}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    c2.download_button(
+        t("recap.download_pdf"),
+        data=lambda: ui.cached(reports.brief_pdf, day, lang),
+        file_name=f"brief-{day.isoformat()}.pdf",
+        mime="application/pdf",
+    )
+    c3.download_button(
+        t("recap.download_json"),
+        data=lambda: ui.cached(reports.brief_json, day),
+        file_name=f"brief-{day.isoformat()}.json",
+        mime="application/json",
+    )
 
 
 RENDER = {
