@@ -259,3 +259,13 @@ def test_screenshots_of_every_page(served: Served, browser: Any) -> None:  # noq
             taken.append(screenshot(phone, f"phone-{key.split('.')[0]}-zh"))
     for path in taken:
         assert path.stat().st_size > 10_000, path
+
+
+def test_the_brief_downloads_from_the_recap_page(served: Served, browser: Any) -> None:  # noqa: F811
+    with person(browser) as page:
+        sign_in(page, served.url, "shuji")
+        visit(page, "recap.title")
+        for label, magic in (("recap.download_pdf", b"%PDF"), ("recap.download_xlsx", b"PK\x03\x04")):
+            with page.expect_download(timeout=WAIT) as download:
+                main(page).get_by_role("button", name=t(label)).click()
+            assert Path(download.value.path()).read_bytes().startswith(magic), label
