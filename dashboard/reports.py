@@ -56,7 +56,11 @@ def _pct(value: float | None) -> str:
 
 def brief_text(session: Session, day: dt.date) -> str:
     """A short Chinese text ready to paste into the street's WeChat group."""
-    f = brief_figures(session, day)
+    return brief_text_from(brief_figures(session, day), day)
+
+
+def brief_text_from(f: dict[str, Any], day: dt.date) -> str:
+    """brief_text for figures already read (recap.day_figures plus 'committee')."""
     change = f["new_positives"] - f["new_positives_yesterday"]
     lines = [
         f"【{f['committee'] or '居民区'}防疫日报】{day.month}月{day.day}日",

@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import followups, recap, reports, roles, ui
+from dashboard import config, followups, recap, reports, roles, ui
 from dashboard.i18n import current_language, t
 
 user = ui.require_user()
@@ -237,7 +237,9 @@ def section_close() -> None:
         if st.button(t("recap.close_day"), type="primary", icon=":material/lock:"):
             if ui.write(recap.close_day, user, day, success=t("common.saved")):
                 st.rerun()
-    text = ui.cached(reports.brief_text, day)
+    # The day's figures are in the cache already (section_figures): the text is made from them.
+    figures = {**ui.cached(recap.day_figures, day), "committee": ui.cached(config.committee_name)}
+    text = reports.brief_text_from(figures, day)
     st.markdown(f"**{t('recap.brief_text')}**")
     st.code(text, language=None, wrap_lines=True)
     c1, c2, c3 = st.columns(3)
