@@ -6,6 +6,8 @@ Lists that carry personal data name their columns by convention: `name` or `*_na
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from dashboard.roles import CurrentUser, sees_contact_details, sees_personal
@@ -59,20 +61,33 @@ def mask(df: pd.DataFrame, user: CurrentUser, *, meeting: bool = False) -> pd.Da
         return out
     if meeting or user.role == "meeting":
         return out.drop(columns=present)
-    grids = out["grid_id"] if "grid_id" in out.columns else pd.Series([None] * len(out), index=out.index)
-    full_name = grids.map(lambda g: sees_personal(user, None if pd.isna(g) else int(g)))
-    full_contact = grids.map(lambda g: sees_contact_details(user, None if pd.isna(g) else int(g)))
+    grids = (
+        [None if pd.isna(g) else int(g) for g in out["grid_id"]]
+        if "grid_id" in out.columns
+        else [None] * len(out)
+    )
+    # The rights depend on the row's grid only: decide once per grid, not once per row.
+    full_name = _per_grid(grids, lambda g: sees_personal(user, g))
+    full_contact = _per_grid(grids, lambda g: sees_contact_details(user, g))
     for col in present:
         if col in NAME_COLUMNS:
-            out[col] = [v if ok else mask_name(v) for v, ok in zip(out[col], full_name, strict=True)]
+            if not all(full_name):
+                out[col] = [v if ok else mask_name(v) for v, ok in zip(out[col], full_name, strict=True)]
         elif user.role == "task":
             # A task volunteer or cadre sees no phone or ID number at all, not even masked.
             out[col] = ""
+        elif all(full_contact):
+            continue
         elif col in PHONE_COLUMNS:
             out[col] = [v if ok else mask_phone(v) for v, ok in zip(out[col], full_contact, strict=True)]
         else:
             out[col] = [v if ok else mask_id(v) for v, ok in zip(out[col], full_contact, strict=True)]
     return out
+
+
+def _per_grid(grids: list[int | None], allowed: Callable[[int | None], bool]) -> list[bool]:
+    verdict = {g: allowed(g) for g in set(grids)}
+    return [verdict[g] for g in grids]
 
 
 def personal_columns(df: pd.DataFrame) -> list[str]:
