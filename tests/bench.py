@@ -97,11 +97,16 @@ def seeded(scale: int) -> Path:
     from db import make_engine, upgrade
     from tests.conftest import _sqlite_seeded_template, code_hash
 
-    if scale == 1:
-        return _sqlite_seeded_template()  # the tests' own template
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"seed-{code_hash()}-x{scale}.db"
     if path.exists():
+        return path
+    if scale == 1:  # a copy of the tests' template (which a test run may replace at any moment)
+        building = CACHE / f"building-x1-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(_sqlite_seeded_template(), building)
+        for old in CACHE.glob("seed-*-x1.db*"):
+            old.unlink(missing_ok=True)
+        building.rename(path)
         return path
     if os.environ.get("BENCH_REUSE_SEED") == "1":  # while iterating: any earlier seed of this scale
         earlier = sorted(CACHE.glob(f"seed-*-x{scale}.db"), key=lambda p: p.stat().st_mtime)
@@ -221,12 +226,18 @@ def measure_page(path: str, repeat: int, spec_dir: Path) -> dict[str, Any]:
     floor_at.run()
     if floor_at.exception:
         return {"page": path, "error": "floor: " + str(floor_at.exception[0].value)[:300]}
-    # Interleaved (cold, warm, floor) × repeat: a burst of load on a shared machine hits all three.
-    clocks = {"cold": Clock(), "warm": Clock(), "floor": Clock()}
+
+    def after_write() -> None:  # what ui.write leaves behind: the read cache empty, the engine kept
+        st.cache_data.clear()
+        at.run()
+
+    # Interleaved runs: a burst of load on a shared machine hits them all alike.
+    clocks = {"cold": Clock(), "warm": Clock(), "floor": Clock(), "after_write": Clock()}
     for _ in range(repeat):
         clocks["cold"](cold)
         clocks["warm"](at.run)
         clocks["floor"](floor_at.run)
+        clocks["after_write"](after_write)
     if at.exception:
         return {"page": path, "error": str(at.exception[0].value)[:300]}
     cold_s, warm_s, floor_s = (clocks[k].median for k in ("cold", "warm", "floor"))
@@ -236,6 +247,7 @@ def measure_page(path: str, repeat: int, spec_dir: Path) -> dict[str, Any]:
         "page": path,
         "cold_s": cold_s,
         "warm_s": warm_s,
+        "after_write_s": clocks["after_write"].median,
         "floor_s": floor_s,
         "cold_x_floor": cold_s / floor_s,
         "warm_x_floor": warm_s / floor_s,
@@ -382,31 +394,38 @@ def bench_memory(scale: int) -> dict[str, Any]:
     leaders, the meeting screen), each on its overview and then the map."""
     import psutil
     from playwright.sync_api import sync_playwright
-    from tests.test_browser_flows import CHROMIUM, FLAGS, running_server, sign_in, visit
 
-    if not Path(CHROMIUM).exists():
-        return {"scale": scale, "error": f"no {CHROMIUM}"}
-    with running_server(working_copy(scale)) as (base, proc):
+    from tests import browser as harness
+    from tests.test_browser_flows import LAPTOP, sign_in, visit
+
+    if not harness.CHROMIUM.exists():
+        return {"scale": scale, "error": f"no {harness.CHROMIUM}"}
+    db = working_copy(scale)
+    proc, served = harness.start_server(
+        db, CACHE / f"streamlit-x{scale}.log", env={"JUWEI_ASSETS": "local", "JUWEI_TILES": "none"}
+    )
+    try:
         server = psutil.Process(proc.pid)
-        idle_mb = server.memory_info().rss / 2**20
-        peak = idle_mb
+        rss = lambda: server.memory_info().rss / 2**20  # noqa: E731
+        idle_mb = peak = rss()
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            chromium = p.chromium.launch(executable_path=str(harness.CHROMIUM), args=harness.CHROMIUM_ARGS)
             pages = []
             started = time.perf_counter()
             for username in USERS[:SESSIONS]:
-                ctx = browser.new_context(viewport={"width": 1440, "height": 900})
-                page = ctx.new_page()
-                sign_in(page, base, username)
+                page = chromium.new_context(viewport=LAPTOP).new_page()
+                sign_in(page, served.url, username)
                 pages.append(page)
-                peak = max(peak, server.memory_info().rss / 2**20)
+                peak = max(peak, rss())
             for page in pages:
                 visit(page, "map.title")
-                peak = max(peak, server.memory_info().rss / 2**20)
+                peak = max(peak, rss())
             opened_s = time.perf_counter() - started
-            rss_mb = server.memory_info().rss / 2**20
+            rss_mb = rss()
             sessions = len(pages)
-            browser.close()
+            chromium.close()
+    finally:
+        harness.stop_server(proc)
     return {
         "scale": scale,
         "sessions": sessions,
@@ -461,37 +480,38 @@ def markdown(results: dict[str, Any]) -> str:
     pages = results.get("pages", [])
     if pages:
         scales = sorted({r["scale"] for r in pages})
-        head = "| page | " + " | ".join(f"x{s} cold / warm / floor (s)" for s in scales)
-        head += " | cold ÷ floor | warm ÷ floor | cold x1→x10 |" if len(scales) > 1 else " |"
-        lines += [head, "|" + "---|" * (head.count("|") - 1)]
+        top = scales[-1]
+        head = ["page"]
+        for sc in scales:
+            head += [f"x{sc} cold", f"x{sc} after a write", f"x{sc} warm", f"x{sc} floor"]
+        head += [f"x{top} cold ÷ floor", f"x{top} warm ÷ floor"]
+        if len(scales) > 1:
+            head.append(f"cold x{scales[0]}→x{top}")
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         by_page: dict[str, dict[int, dict]] = {}
         for r in pages:
             by_page.setdefault(r["page"], {})[r["scale"]] = r
         for page, rows in by_page.items():
-            cells = []
-            for s in scales:
-                r = rows.get(s)
-                cells.append(
-                    "—"
-                    if r is None or "error" in r
-                    else f"{r['cold_s']:.3f} / {r['warm_s']:.3f} / {r['floor_s']:.3f}"
-                )
-            line = f"| {Path(page).stem} | " + " | ".join(cells)
-            top = rows.get(scales[-1])
-            if len(scales) > 1:
-                if top and "error" not in top:
-                    growth = top.get("cold_growth")
-                    line += (
-                        f" | {top['cold_x_floor']:.1f}× | {top['warm_x_floor']:.1f}× | "
-                        + (f"{growth:.1f}×" if growth else "—")
-                        + " |"
-                    )
+            cells = [Path(page).stem]
+            for sc in scales:
+                r = rows.get(sc)
+                if r is None or "error" in r:
+                    cells += ["—"] * 4
                 else:
-                    line += " | — | — | — |"
-            else:
-                line += " |"
-            lines.append(line)
-        lines.append("")
+                    cells += [f"{r[k]:.3f}" for k in ("cold_s", "after_write_s", "warm_s", "floor_s")]
+            r = rows.get(top)
+            ok = r is not None and "error" not in r
+            cells += [f"{r['cold_x_floor']:.1f}×", f"{r['warm_x_floor']:.1f}×"] if ok else ["—", "—"]
+            if len(scales) > 1:
+                cells.append(f"{r['cold_growth']:.1f}×" if ok and r.get("cold_growth") else "—")
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += [
+            "",
+            "Seconds, median of the runs; cold = st.cache_data and st.cache_resource cleared (a new "
+            "engine too), after a write = st.cache_data cleared (what ui.write leaves), warm = caches full, "
+            "floor = the same elements drawn from constants (tests/bench_floor.py).",
+            "",
+        ]
     if results.get("imports"):
         lines += ["| import | rows | dry run (s) | commit (s) |", "|---|---|---|---|"]
         for r in results["imports"]:
