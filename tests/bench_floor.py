@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,10 @@ def _element(node: Any) -> Spec:
     elif kind == "dataframe":
         spec["data"] = node.value
         spec["editable"] = bool(proto.editing_mode)
+        spec["columns"] = proto.columns  # the column config, as JSON
+        spec["order"] = list(proto.column_order)
+        styler = proto.arrow_data.styler if proto.arrow_data.HasField("styler") else None
+        spec["styles"] = styler.styles if styler is not None else ""
     elif kind == "table":
         spec["data"] = node.value
     elif kind in ("button", "download_button"):
@@ -201,10 +206,16 @@ def _replay_element(st: Any, s: Spec, key: _Keys, in_form: bool) -> None:
     elif kind == "metric":
         st.metric(s["label"], s["body"], delta=s["delta"] or None, border=s["border"])
     elif kind == "dataframe":
+        config = json.loads(s["columns"]) if s.get("columns") else None
+        order = s.get("order") or None
         if s["editable"]:
-            st.data_editor(s["data"], key=key(), hide_index=True)
+            st.data_editor(s["data"], key=key(), hide_index=True, column_config=config, column_order=order)
         else:
-            st.dataframe(s["data"], hide_index=True)
+            data = s["data"]
+            if s.get("styles"):  # a Styler: the same cell styles, computed again
+                css = _cell_styles(s["styles"], data)
+                data = data.style.apply(lambda _frame: css, axis=None)
+            st.dataframe(data, hide_index=True, column_config=config, column_order=order)
     elif kind == "table":
         st.table(s["data"])
     elif kind == "button":
@@ -253,6 +264,23 @@ def _replay_element(st: Any, s: Spec, key: _Keys, in_form: bool) -> None:
         _component(st, s, key)
     else:
         st.markdown("·" * min(int(s.get("size", 1)), 2000))
+
+
+_RULE = re.compile(r"([^{}]+)\{([^}]*)\}")
+_CELL = re.compile(r"_row(\d+)_col(\d+)")
+
+
+def _cell_styles(styles: str, data: Any) -> Any:
+    """The per-cell CSS of a Styler, back from the stylesheet Streamlit sent (#T_uuid_rowR_colC {…})."""
+    import pandas as pd
+
+    shape = data.shape
+    cells = [[""] * shape[1] for _ in range(shape[0])]
+    for selectors, body in _RULE.findall(styles):
+        for r, c in _CELL.findall(selectors):
+            if int(r) < shape[0] and int(c) < shape[1]:
+                cells[int(r)][int(c)] = body.strip()
+    return pd.DataFrame(cells, index=data.index, columns=data.columns)
 
 
 def _component(st: Any, s: Spec, key: _Keys) -> None:
