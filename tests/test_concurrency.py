@@ -20,10 +20,20 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dashboard import auth, distribution, followups, store, supplies
+from dashboard import auth, distribution, followups, screening, store, supplies
 from dashboard.errors import JuweiError, StaleEdit, ValidationError
 from db import make_engine
-from db.models import AuditLog, Building, Delivery, FollowUp, Grid, Household, User
+from db.models import (
+    AuditLog,
+    Building,
+    Delivery,
+    FollowUp,
+    Grid,
+    Household,
+    MissedFollowUp,
+    ScreeningResult,
+    User,
+)
 from tests.conftest import (
     BACKENDS,
     _pg_seeded_template,
@@ -193,3 +203,86 @@ def test_two_people_closing_the_same_followup_the_second_is_told(live_engine: En
     assert results[0] == "ok" and results[1] in ("stale", "recap.already_closed")
     with Session(live_engine) as s:
         assert s.get(FollowUp, row_id).resolution in ("书记办结", "网格长办结")
+
+
+# --- a second write: the missed list, chased from ten phones at once ------------------------------
+
+MISSED_EACH = 40
+
+
+def _new_round(engine: Engine) -> int:
+    """A PCR round on the demo's last day that nobody has been sampled in yet: everyone is missed."""
+    shuji = _user(engine, "shuji")
+    return store.run_write(engine, screening.create_round, shuji, "pcr", NOW.date(), "all", now=RELEASE)
+
+
+def _mark(engine: Engine, who: auth.CurrentUser, round_id: int, resident_id: int, tube: str) -> str:
+    try:
+        store.run_write(
+            engine, screening.mark_missed, who, round_id, resident_id, "door_sampled", tube_no=tube, now=NOW
+        )
+    except IntegrityError:
+        return "common.conflict"  # ui.write shows this message
+    except JuweiError as exc:
+        return exc.key
+    return "ok"
+
+
+def test_ten_grid_leaders_mark_missed_residents_sampled_at_once(live_engine: Engine) -> None:
+    round_id = _new_round(live_engine)
+    leaders = {n: _user(live_engine, f"grid{n:02d}") for n in range(1, LEADERS + 1)}
+    with Session(live_engine) as s:
+        todo = {
+            n: [
+                int(r) for r in screening.missed_residents(s, round_id, NOW.date(), u.grid_id)["resident_id"]
+            ][:MISSED_EACH]
+            for n, u in leaders.items()
+        }
+
+    def work(n: int) -> Counter[str]:
+        return Counter(
+            _mark(live_engine, leaders[n], round_id, r, f"D{n:02d}-{i:03d}") for i, r in enumerate(todo[n])
+        )
+
+    with ThreadPoolExecutor(max_workers=LEADERS) as pool:
+        outcomes = sum(pool.map(work, range(1, LEADERS + 1)), Counter())
+
+    total = sum(len(v) for v in todo.values())
+    assert total == LEADERS * MISSED_EACH
+    assert outcomes == Counter({"ok": total})  # nothing refused, nothing "locked"
+    with Session(live_engine) as s:
+        followed = s.scalar(
+            select(func.count()).select_from(MissedFollowUp).where(MissedFollowUp.round_id == round_id)
+        )
+        sampled = s.scalar(
+            select(func.count(func.distinct(ScreeningResult.resident_id))).where(
+                ScreeningResult.round_id == round_id, ScreeningResult.method == "door"
+            )
+        )
+        progress = screening.round_progress(s, round_id, NOW.date())
+    assert followed == sampled == total
+    assert progress.totals["sampled"] == total  # the secretary's coverage counts every one
+
+
+def test_the_same_missed_resident_from_two_phones_is_sampled_once(live_engine: Engine) -> None:
+    round_id = _new_round(live_engine)
+    leader, shuji = _user(live_engine, "grid03"), _user(live_engine, "shuji")
+    with Session(live_engine) as s:
+        resident = int(
+            screening.missed_residents(s, round_id, NOW.date(), leader.grid_id)["resident_id"].iloc[0]
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(
+            pool.map(lambda who: _mark(live_engine, who, round_id, resident, "D-TWICE"), [leader, shuji])
+        )
+
+    assert results.count("ok") == 1
+    assert set(results) <= {"ok", "screening.already_sampled", "common.conflict"}
+    with Session(live_engine) as s:
+        rows = s.scalar(
+            select(func.count())
+            .select_from(ScreeningResult)
+            .where(ScreeningResult.round_id == round_id, ScreeningResult.resident_id == resident)
+        )
+    assert rows == 1
