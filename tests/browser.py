@@ -1,9 +1,10 @@
 """Browser-test harness: a real `streamlit run` server on a private database and headless Chromium.
 
-Use in a test module (the fixtures are imported by name):
+The fixtures (`served`, `browser`) are registered for every test by tests/conftest.py
+(pytest_plugins); a test module imports only the helpers:
 
     import pytest
-    from tests.browser import browser, served, sign_in, wait_idle, shot  # noqa: F401
+    from tests.browser import sign_in, wait_idle, shot
 
     pytestmark = pytest.mark.browser
 

@@ -22,6 +22,10 @@ from sqlalchemy.orm import Session
 
 from db import make_engine, upgrade
 
+# The browser harness's fixtures (served, browser) are defined once for the whole run: a second
+# Playwright instance in the same process refuses to start.
+pytest_plugins = ["tests.browser"]
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()

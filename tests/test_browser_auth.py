@@ -13,7 +13,7 @@ from dashboard import auth
 from dashboard.i18n import t
 from db import make_engine
 from db.models import User
-from tests.browser import Served, browser, served, shot, sign_in, wait_idle  # noqa: F401
+from tests.browser import Served, shot, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

@@ -20,7 +20,7 @@ import pytest
 
 from dashboard import i18n
 from tests import browser as harness
-from tests.browser import Served, browser, served  # noqa: F401 - fixtures
+from tests.browser import Served
 
 PASSWORD = "huamei2022"
 LAPTOP = {"width": 1440, "height": 900}

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import assets, i18n, maps
 from db import make_engine
-from tests.browser import SCREENSHOTS, Served, browser, shot, sign_in, start_server, stop_server, wait_idle  # noqa: F401
+from tests.browser import SCREENSHOTS, Served, shot, sign_in, start_server, stop_server, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 expect = pytest.importorskip("playwright.sync_api").expect
