@@ -32,7 +32,7 @@ endif
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint format:
 	$(BIN)/ruff check --fix .
