@@ -15,8 +15,13 @@ Parts:
 
 Goals (checked and printed): every page warm ≤ 2× its floor and cold ≤ 5× at scale 10; a page's cold
 rerun grows ≤ 3× from scale 1 to 10; the brief ≤ 3 s in each format at scale 10; 12 sessions ≤ 1 GB.
-Seeded databases are kept under .cache/bench/ per code version (tests.conftest.code_hash); results
-go to bench-results/ (JSON and markdown). Not part of `make test`: pytest does not collect this file.
+Page times are judged on the CPU time of this process (wall times are kept too): on a shared machine
+other jobs stretch the wall clock of the page and of its floor alike, but not evenly. AppTest compiles
+each script once, as the server does (see _one_script_cache).
+
+Seeded databases are kept under .cache/bench/ per code version (tests.conftest.code_hash);
+BENCH_REUSE_SEED=1 reuses the newest one of a scale while iterating. Results go to bench-results/
+(JSON and markdown). Not part of `make test`: pytest does not collect this file.
 """
 
 from __future__ import annotations
