@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 
 
-def open_app(username: str | None = "shuji", lang: str = "zh", page: str | None = None, timeout: float = 60) -> AppTest:
+def open_app(
+    username: str | None = "shuji", lang: str = "zh", page: str | None = None, timeout: float = 60
+) -> AppTest:
     """An AppTest of the whole app, signed in as username (None: signed out), on page, already run."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.session_state["lang"] = lang
@@ -45,7 +47,18 @@ def open_app(username: str | None = "shuji", lang: str = "zh", page: str | None 
 def texts(at: AppTest) -> str:
     """Everything a user can read on the page, as one string (markdown, metrics, captions, tables)."""
     parts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "error", "text"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "success",
+        "warning",
+        "error",
+        "text",
+    ):
         parts.extend(str(e.value) for e in getattr(at, kind))
     for m in at.metric:
         parts.append(f"{m.label} {m.value}")
