@@ -110,6 +110,7 @@ class World:
     """Ids of real records of the demo, found by what they are (not by number)."""
 
     engine: Engine
+    tables: dict[str, Any]  # every table of the database, reflected once
     users: dict[str, auth.CurrentUser]
     grid3: int
     grid1: int
@@ -235,8 +236,11 @@ def world(live: Engine) -> World:
 
         open_e = s.scalar(select(Entrance.id).where(Entrance.is_open.is_(True)).order_by(Entrance.id))
         closed_e = s.scalar(select(Entrance.id).where(Entrance.is_open.is_(False)).order_by(Entrance.id))
+        meta = MetaData()
+        meta.reflect(live)
         return World(
             engine=live,
+            tables=dict(sorted(meta.tables.items())),
             users=users,
             grid3=g3,
             grid1=g1,
@@ -281,23 +285,25 @@ def world(live: Engine) -> World:
 
 
 def fingerprint(engine: Engine, touched: tuple[str, ...], w: World) -> tuple[dict[str, int], dict[str, str]]:
-    """Row counts of every table, and a SHA-256 over the ordered rows of the touched tables (for the
-    screening results, the rows of the two rounds the cases write into: the table has ~870k rows)."""
-    meta = MetaData()
-    meta.reflect(engine)
+    """Row counts of every table (one query), and a SHA-256 over the ordered rows of the touched tables
+    (for the screening results, the rows of the two rounds the cases write into: the table has ~870k rows)."""
+    tables = w.tables
     with engine.connect() as c:
-        counts = {
-            name: c.scalar(select(func.count()).select_from(t)) for name, t in sorted(meta.tables.items())
-        }
+        row = c.execute(
+            select(
+                *[select(func.count()).select_from(t).scalar_subquery().label(n) for n, t in tables.items()]
+            )
+        ).one()
+        counts = dict(zip(tables, row, strict=True))
         sums = {}
         for name in (*touched, "audit_log"):
-            table = meta.tables[name]
+            table = tables[name]
             stmt = select(table).order_by(*table.primary_key.columns)
             if name == "screening_result":
                 stmt = stmt.where(table.c.round_id.in_([w.pcr, w.antigen]))
             h = hashlib.sha256()
-            for row in c.execute(stmt):
-                h.update(repr(tuple(row)).encode())
+            for r in c.execute(stmt):
+                h.update(repr(tuple(r)).encode())
             sums[name] = h.hexdigest()
     return counts, sums
 
