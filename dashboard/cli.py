@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.orm import Session
 
 from dashboard import cli_admin, config, reports
+from dashboard.i18n import t
 from db import make_engine, upgrade
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -42,7 +43,12 @@ def _write_out(data: str | bytes, out: str | None) -> None:
         print(data)
 
 
-FORMATS: dict[str, Callable[[Session, dt.date], str | bytes]] = {
+def _say(key: str, **params: object) -> None:
+    """A refusal on standard error, in both languages (the command line has no language setting)."""
+    print(f"{t(key, lang='zh', **params)} / {t(key, lang='en', **params)}", file=sys.stderr)
+
+
+FORMATS: dict[str, Callable[[Session, dt.date, str], str | bytes]] = {
     "json": reports.brief_json,
     "text": reports.brief_text,
     "xlsx": reports.brief_xlsx,
@@ -55,23 +61,20 @@ def brief(args: argparse.Namespace) -> int:
     engine = _engine(args)
     with Session(engine) as s:
         if config.committee(s) is None:
-            print(
-                "数据库为空 / the database is empty: run `python -m seed` or set up the committee",
-                file=sys.stderr,
-            )
+            _say("cli.empty_db")
             return 2
         try:
             day = dt.date.fromisoformat(args.date) if args.date else config.today(s)
         except ValueError:
-            print(f"日期无效 / not a date: {args.date} (YYYY-MM-DD)", file=sys.stderr)
+            _say("cli.bad_date", value=args.date)
             return 2
         if isinstance(day, dt.date) and day > config.today(s):
-            print(f"日期晚于今天 / the date is after today: {day}", file=sys.stderr)
+            _say("cli.future_date", value=day)
             return 2
         if args.format in ("xlsx", "pdf") and not args.out and sys.stdout.isatty():
-            print("xlsx/pdf: use --out FILE", file=sys.stderr)
+            _say("cli.binary_to_terminal")
             return 2
-        _write_out(FORMATS[args.format](s, day), args.out)
+        _write_out(FORMATS[args.format](s, day, args.lang), args.out)
     return 0
 
 
@@ -104,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("brief", help="the daily brief")
     p.add_argument("--date", help="YYYY-MM-DD (default: today, or the demo's last day)")
     p.add_argument("--format", choices=sorted(FORMATS), default="text")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of text, xlsx and pdf")
     p.add_argument("--out", help="write to this file instead of standard output")
     cli_admin.add_parsers(sub)  # user, backup, restore
     return parser

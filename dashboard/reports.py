@@ -39,7 +39,7 @@ def brief_figures(session: Session, day: dt.date) -> dict[str, Any]:
     return figures
 
 
-def brief_json(session: Session, day: dt.date) -> str:
+def brief_json(session: Session, day: dt.date, lang: str = "zh") -> str:
     """The brief as pretty JSON."""
     figures = brief_figures(session, day)
     figures["problems"] = [p.as_dict() for p in recap.problems(session, day)]
@@ -54,47 +54,90 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def brief_text(session: Session, day: dt.date) -> str:
-    """A short Chinese text ready to paste into the street's WeChat group."""
-    return brief_text_from(brief_figures(session, day), day)
+def brief_text(session: Session, day: dt.date, lang: str = "zh") -> str:
+    """A short text ready to paste into the street's WeChat group (Chinese unless told otherwise)."""
+    return brief_text_from(brief_figures(session, day), day, lang)
 
 
-def brief_text_from(f: dict[str, Any], day: dt.date) -> str:
+def brief_text_from(f: dict[str, Any], day: dt.date, lang: str = "zh") -> str:
     """brief_text for figures already read (recap.day_figures plus 'committee')."""
     change = f["new_positives"] - f["new_positives_yesterday"]
+    committee = f.get("committee") or t("brief.committee_default", lang=lang)
     lines = [
-        f"【{f['committee'] or '居民区'}防疫日报】{day.month}月{day.day}日",
-        f"一、底数：{f['compounds']}个小区、{f['grids']}个网格，{f['households']}户{f['residents']}人。",
-        (
-            f"二、筛查：累计核酸{f['pcr_rounds']}轮、抗原{f['antigen_rounds']}轮；最近一轮覆盖率"
-            f"{_pct(f['screening_coverage'])}，漏检{f['missed_residents']}人。"
-            f"今日新增阳性{f['new_positives']}例（较昨日{_signed(change)}），累计{f['total_positives']}例。"
+        t("brief.title", lang=lang, committee=committee, month=day.month, day=day.day, date=day.isoformat()),
+        t(
+            "brief.base",
+            lang=lang,
+            compounds=f["compounds"],
+            grids=f["grids"],
+            households=f["households"],
+            residents=f["residents"],
+        ),
+        t(
+            "brief.screening",
+            lang=lang,
+            pcr=f["pcr_rounds"],
+            antigen=f["antigen_rounds"],
+            coverage=_pct(f["screening_coverage"]),
+            missed=f["missed_residents"],
+            new=f["new_positives"],
+            change=_signed(change),
+            total=f["total_positives"],
         ),
     ]
     if f["new_positives"] == 0 and f["negative_streak_days"] > 0:
-        lines.append(f"三、已连续{f['negative_streak_days']}天全员阴性。")
+        lines.append(t("brief.streak", lang=lang, days=f["negative_streak_days"]))
     else:
-        lines.append(f"三、单日最高{f['peak_new_positives']}例（{f['peak_date'] or '—'}）。")
+        lines.append(t("brief.peak", lang=lang, peak=f["peak_new_positives"], date=f["peak_date"] or "—"))
     lines.append(
-        f"四、转运：待转运阳性{f['awaiting_transfer']}人、密接{f['contacts_awaiting_transfer']}人"
-        f"（超24小时{f['transfer_overdue']}人）；封控楼栋{f['sealed_buildings']}栋、"
-        f"管控楼栋{f['controlled_buildings']}栋。"
+        t(
+            "brief.transfer",
+            lang=lang,
+            cases=f["awaiting_transfer"],
+            contacts=f["contacts_awaiting_transfer"],
+            overdue=f["transfer_overdue"],
+            sealed=f["sealed_buildings"],
+            controlled=f["controlled_buildings"],
+        )
     )
     supply = (
-        f"「{f['supply_batch']}」到户率{_pct(f['supply_coverage'])}" if f["supply_batch"] else "暂无发放批次"
+        t("brief.supply_batch", lang=lang, batch=f["supply_batch"], coverage=_pct(f["supply_coverage"]))
+        if f["supply_batch"]
+        else t("brief.supply_none", lang=lang)
     )
     lines.append(
-        f"五、保供：{supply}，今日送达{f['deliveries_today']}户；快递收{f['parcels_received']}件、"
-        f"派{f['parcels_delivered']}件，积压{f['parcel_backlog']}件；待配药{f['medicine_outstanding']}件。"
+        t(
+            "brief.supplies",
+            lang=lang,
+            supply=supply,
+            delivered=f["deliveries_today"],
+            received=f["parcels_received"],
+            sent=f["parcels_delivered"],
+            backlog=f["parcel_backlog"],
+            medicine=f["medicine_outstanding"],
+        )
     )
     lines.append(
-        f"六、消杀{f['disinfection_done']}/{f['disinfection_required']}个点位；开放出入口"
-        f"{f['open_entrances']}个"
-        + ("，24小时值守。" if not f["unguarded_hours"] else f"，无人值守{f['unguarded_hours']}小时。")
+        t(
+            "brief.unguarded" if f["unguarded_hours"] else "brief.guarded",
+            lang=lang,
+            done=f["disinfection_done"],
+            required=f["disinfection_required"],
+            entrances=f["open_entrances"],
+            hours=f["unguarded_hours"],
+        )
     )
     lines.append(
-        f"七、力量：居委干部{f['staff']}人、下沉干部{f['cadres']}人、内场大白{f['inner_field_staff']}人、"
-        f"物业消杀{f['property_staff']}人、志愿者{f['volunteers']}人。待办事项{f['open_followups']}件。"
+        t(
+            "brief.people",
+            lang=lang,
+            staff=f["staff"],
+            cadres=f["cadres"],
+            inner=f["inner_field_staff"],
+            property=f["property_staff"],
+            volunteers=f["volunteers"],
+            followups=f["open_followups"],
+        )
     )
     return "\n".join(lines)
 

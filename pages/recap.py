@@ -239,7 +239,7 @@ def section_close() -> None:
                 st.rerun()
     # The day's figures are in the cache already (section_figures): the text is made from them.
     figures = {**ui.cached(recap.day_figures, day), "committee": ui.cached(config.committee_name)}
-    text = reports.brief_text_from(figures, day)
+    text = reports.brief_text_from(figures, day, lang)
     st.markdown(f"**{t('recap.brief_text')}**")
     st.code(text, language=None, wrap_lines=True)
     c1, c2, c3 = st.columns(3)

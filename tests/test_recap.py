@@ -199,6 +199,8 @@ def test_brief_text_json_xlsx_pdf_tell_the_same_day(seeded: Session) -> None:
     figures = recap.day_figures(seeded, APR8)
     text = reports.brief_text(seeded, APR8)
     assert f"今日新增阳性{figures['new_positives']}例" in text and "4月8日" in text
+    english = reports.brief_text(seeded, APR8, "en")
+    assert f"New positives today {figures['new_positives']}" in english and "2022-04-08" in english
 
     data = json.loads(reports.brief_json(seeded, APR8))
     assert data["new_positives"] == figures["new_positives"] and data["residents"] == 7500
@@ -282,7 +284,7 @@ def test_the_brief_command_writes_each_format(seeded_sqlite_template, tmp_path) 
         capture_output=True,
         text=True,
     )
-    assert bad.returncode == 2 and "not a date" in bad.stderr
+    assert bad.returncode == 2 and "Not a date" in bad.stderr and "日期无效" in bad.stderr
 
 
 # --- the page -------------------------------------------------------------------------------
