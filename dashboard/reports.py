@@ -14,6 +14,7 @@ import os
 from functools import cache
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from sqlalchemy.orm import Session
 
@@ -378,8 +379,8 @@ def brief_pdf(session: Session, day: dt.date, lang: str = "zh") -> bytes:
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13)
 
     def table(header: list[str], rows: list[list[Any]], widths: list[float] | None = None) -> Table:
-        data = [[Paragraph(str(c), body) for c in header]] + [
-            [Paragraph(str(c), body) for c in r] for r in rows
+        data = [[Paragraph(escape(str(c)), body) for c in header]] + [
+            [Paragraph(escape(str(c)), body) for c in r] for r in rows
         ]
         tbl = Table(data, colWidths=widths, repeatRows=1)
         tbl.setStyle(
@@ -406,7 +407,7 @@ def brief_pdf(session: Session, day: dt.date, lang: str = "zh") -> bytes:
     )
     yesterday = day - dt.timedelta(days=1)
     story: list[Any] = [
-        Paragraph(f"{config.committee_name(session)} · {t('recap.title', lang=lang)}", title),
+        Paragraph(escape(f"{config.committee_name(session)} · {t('recap.title', lang=lang)}"), title),
         Paragraph(t("recap.heading", lang=lang, date=day.isoformat(), yesterday=yesterday.isoformat()), body),
         Paragraph(t("recap.section_figures", lang=lang), h2),
         table(
@@ -420,7 +421,7 @@ def brief_pdf(session: Session, day: dt.date, lang: str = "zh") -> bytes:
     ]
     found = recap.problems(session, day)
     if found:
-        story += [Paragraph(f"• {problem_text(p, lang)}", body) for p in found]
+        story += [Paragraph(escape(f"• {problem_text(p, lang)}"), body) for p in found]
     else:
         story.append(Paragraph(t("recap.no_problems", lang=lang), body))
     story.append(Paragraph(t("recap.section_followups", lang=lang), h2))

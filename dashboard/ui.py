@@ -413,3 +413,12 @@ def folium_map(
         on_change=_on_change,
         wrap_longitude=False,
     )
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def plain(text: object) -> str:
+    """Text typed by a user, made safe to show inside st.markdown/st.caption (no links, images,
+    formulas or emphasis from it)."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))

@@ -18,7 +18,7 @@ before = ui.cached(overview.kpis, day - dt.timedelta(days=1))
 committee = ui.cached(config.committee_name)
 
 st.title(t("overview.title"))
-st.caption(t("overview.heading", committee=committee, date=day.isoformat()))
+st.caption(t("overview.heading", committee=ui.plain(committee), date=day.isoformat()))
 st.caption(
     t(
         "overview.basics",
@@ -142,7 +142,7 @@ with row2[1]:
         notes=[
             t(
                 "overview.supply_batch",
-                batch=now.batch_name,
+                batch=ui.plain(now.batch_name),
                 reached=f"{now.supply_reached:,}",
                 entitled=f"{now.supply_entitled:,}",
             )
@@ -306,7 +306,7 @@ def _list_supply() -> None:
     st.caption(
         t(
             "overview.supply_batch",
-            batch=now.batch_name,
+            batch=ui.plain(now.batch_name),
             reached=f"{now.supply_reached:,}",
             entitled=f"{now.supply_entitled:,}",
         )

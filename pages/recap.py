@@ -102,7 +102,7 @@ def section_problems() -> None:
     may_follow = roles.allowed(user, "recap.followup")
     for p in found:
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.markdown(f"**{reports.problem_text(p, lang)}**")
+        left.markdown(f"**{ui.plain(reports.problem_text(p, lang))}**")
         if p.key in followed:
             right.caption("✓ " + t("recap.followed"))
         elif may_follow and (user.is_manager or p.grid_id == user.grid_id):

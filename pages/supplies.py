@@ -334,7 +334,7 @@ def show_batches() -> None:
             st.warning(
                 t(
                     "supplies.recon_short",
-                    batch=r.batch,
+                    batch=ui.plain(r.batch),
                     left_out=r.households_left_out,
                     stock=r.stock,
                     households=r.households,

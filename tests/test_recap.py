@@ -318,3 +318,15 @@ def test_secretary_turns_a_problem_into_a_followup_and_closes_the_day(app_db: st
         )
         assert recap.snapshot(s, MAY29) is not None
     assert t("recap.day_closed", date="2022-05-29", at="", who="").split("（")[0][:10] in texts(at)
+
+
+def test_names_typed_by_users_cannot_break_the_pdf_or_the_page(seeded: Session) -> None:
+    from dashboard import ui
+
+    shuji = user(seeded, "shuji")
+    followups.create_followup(
+        seeded, shuji, "<b>核对 A<B & C</b> ![x](http://example.invalid/x.png)", grid_id=None
+    )
+    pdf = PdfReader(io.BytesIO(reports.brief_pdf(seeded, MAY29)))
+    assert "核对 A<B & C" in "".join(p.extract_text() for p in pdf.pages)
+    assert ui.plain("![x](http://e/x.png) $x$") == r"\!\[x\]\(http\://e/x\.png\) \$x\$"
