@@ -87,7 +87,14 @@ FONTAWESOME = Package(
     "sha512-CNR7qRIfCwWHNN7FnKUniva94edPdyQzil/zCwk3v6k4R6rR2Fr8i4s3PM7n/lyfPA6Zfko9z5WDzFxG9SW1uQ==",
     ("css/all.min.css", "webfonts/"),
 )
-PACKAGES = (LEAFLET, JQUERY, BOOTSTRAP, AWESOME_MARKERS, FONTAWESOME)
+# The set-up page's drawing tools (folium.plugins.Draw links cdnjs' leaflet.draw 1.0.2).
+LEAFLET_DRAW = Package(
+    "leaflet-draw",
+    "1.0.2",
+    "sha512-iCcbXE9okhwznoTXjxVjoGFoKeiWGsgmWPKrPAeHUvtWZWK4t6YF6815D13wZoMxX2UM6tOmD7/VofCxx3S0+w==",
+    ("dist/leaflet.draw.js", "dist/leaflet.draw.css", "dist/images/"),
+)
+PACKAGES = (LEAFLET, JQUERY, BOOTSTRAP, AWESOME_MARKERS, FONTAWESOME, LEAFLET_DRAW)
 
 # (folium's name for the link, package, file): the same names as folium.Map.default_js/css, so a
 # plugin that updates a link by name still finds it. folium's glyphicons CSS (Bootstrap 3) and
@@ -114,6 +121,16 @@ def local_js() -> list[tuple[str, str]]:
 def local_css() -> list[tuple[str, str]]:
     """folium-style (name, url) stylesheet links to the app's own copies."""
     return [(name, pkg.url(path)) for name, pkg, path in CSS]
+
+
+def draw_js() -> list[tuple[str, str]]:
+    """folium.plugins.Draw's script link, to the app's own copy."""
+    return [("leaflet_draw_js", LEAFLET_DRAW.url("dist/leaflet.draw.js"))]
+
+
+def draw_css() -> list[tuple[str, str]]:
+    """folium.plugins.Draw's stylesheet link, to the app's own copy."""
+    return [("leaflet_draw_css", LEAFLET_DRAW.url("dist/leaflet.draw.css"))]
 
 
 def installed(vendor_dir: Path = VENDOR_DIR) -> bool:

@@ -542,7 +542,7 @@ def drawing_map(
     validate.choice(target, TARGETS, "geo.target")
     m = maps.built_map(session, as_of, tiles=tiles, lang=lang, assets_mode=assets_mode)
     polygon = target in ("compound", "grid")
-    Draw(
+    draw = Draw(
         export=False,
         position="topleft",
         draw_options={
@@ -554,5 +554,12 @@ def drawing_map(
             "marker": not polygon,
         },
         edit_options={"edit": True, "remove": True},
-    ).add_to(m)
+    )
+    if maps.effective_assets(assets_mode) == "local":
+        from dashboard import assets
+
+        # The drawing tools load from the app too, so set-up works with no internet.
+        draw.default_js = assets.draw_js()
+        draw.default_css = assets.draw_css()
+    draw.add_to(m)
     return m

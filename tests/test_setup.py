@@ -540,6 +540,18 @@ def test_drawing_map_has_the_draw_tools_and_the_area(engine: Engine) -> None:
     assert '"marker": true' in point and "autonavi" in point
 
 
+def test_the_drawing_tools_load_from_the_app_when_the_assets_are_installed(engine: Engine) -> None:
+    from dashboard import assets
+
+    if not assets.installed():
+        pytest.skip("map assets not installed: python -m dashboard assets")
+    small_world(engine)
+    with Session(engine) as s:
+        html = geo.drawing_map(s, setup.config.today(s), "grid", assets_mode="local").get_root().render()
+    assert "/juwei-static/vendor/leaflet-draw-1.0.2/dist/leaflet.draw.js" in html
+    assert "cdnjs" not in html
+
+
 # --- the page -------------------------------------------------------------------------------
 
 
