@@ -561,3 +561,23 @@ def grid_id_for_number(session: Session, number: int) -> int | None:
 def team_id_for_name(session: Session, name: str) -> int | None:
     """The id of the team called `name`."""
     return session.scalar(select(Team.id).where(Team.name == name.strip()))
+
+
+def set_language(session: Session, user: CurrentUser, lang: str) -> None:
+    """Remember the language a user chose, so their next visit opens in it."""
+    from dashboard import validate
+
+    lang = validate.choice(lang, ("zh", "en"), "app.language")
+    row = session.get(User, user.id) if user.id is not None else None
+    if row is None or row.language == lang:
+        return
+    before = {"language": row.language}
+    row.language = lang
+    audit.record(session, user, "users.language", "app_user", row.id, before=before, after={"language": lang})
+
+
+def preferred_language(session: Session, user_id: int | None) -> str | None:
+    """The language a user last chose, if any."""
+    if user_id is None:
+        return None
+    return session.scalar(select(User.language).where(User.id == user_id))

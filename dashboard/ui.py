@@ -132,8 +132,28 @@ def restore_login() -> CurrentUser | None:
             found = auth.session_for_token(s, token)
         if found:
             st.session_state["user"], st.session_state["auth_session_id"] = found
+            _apply_preferred_language(found[0])
             return found[0]
     return None
+
+
+def _apply_preferred_language(user: CurrentUser) -> None:
+    """A new browser session (a refresh, a new tab) opens in the language the user last chose."""
+    with read_session() as s:
+        lang = auth.preferred_language(s, user.id)
+    if lang:
+        st.session_state["lang"] = lang
+        set_language(lang)
+
+
+def _save_language() -> None:
+    user = current_user()
+    if user is None or user.id is None:
+        return
+    try:
+        run_write(engine(), auth.set_language, user, st.session_state.get("lang", "zh"))
+    except JuweiError:
+        pass  # a preference that could not be saved still applies to this session
 
 
 def sign_in(user: CurrentUser) -> None:
@@ -142,6 +162,7 @@ def sign_in(user: CurrentUser) -> None:
     st.session_state["user"] = user
     st.session_state["auth_session_id"] = session_id
     st.session_state["bind_nonce"] = nonce
+    _apply_preferred_language(user)
 
 
 def bind_cookie_if_pending() -> None:
@@ -231,6 +252,7 @@ def sidebar(user: CurrentUser) -> None:
             format_func=lambda code: "中文" if code == "zh" else "English",
             horizontal=True,
             key="lang",
+            on_change=_save_language,
         )
         if user.role == "meeting":
             st.caption(t("app.meeting_mode") + " ✓")

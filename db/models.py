@@ -637,6 +637,7 @@ class User(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str | None] = mapped_column(String(2))
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

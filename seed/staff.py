@@ -245,6 +245,7 @@ def build_users(world: World, password_hash: str) -> None:
         "password_hash": password_hash,
         "active": True,
         "is_demo": True,
+        "language": None,
         "failed_attempts": 0,
         "locked_until": None,
         "password_changed_at": None,

@@ -585,3 +585,19 @@ def test_the_login_lasts_as_long_as_configured(small_app_db: str, monkeypatch: p
         row = s.get(AuthSession, at.session_state["auth_session_id"])
         assert row.expires_at - row.created_at == dt.timedelta(hours=2)
     engine.dispose()
+
+
+def test_the_language_a_user_chooses_is_kept_for_their_next_session(app_db: str) -> None:
+    at = open_app("shuji", lang="zh")
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    engine = make_engine(app_db)
+    with Session(engine) as s:
+        row = s.scalar(select(User).where(User.username == "shuji"))
+        assert auth.preferred_language(s, row.id) == "en"
+        assert (
+            s.scalar(select(AuditLog.action).where(AuditLog.action == "users.language")) == "users.language"
+        )
+        with pytest.raises(ValidationError):
+            auth.set_language(s, auth.to_current(s, row), "fr")
+    engine.dispose()
