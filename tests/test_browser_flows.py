@@ -34,6 +34,21 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _nobodys_language_remembered(served: Served) -> None:
+    """Each flow starts in the default language: an earlier flow may have switched a user to English,
+    and the app remembers a user's choice for their next sign-in."""
+    from sqlalchemy import update
+
+    from db import make_engine
+    from db.models import User
+
+    engine = make_engine(served.database_url)
+    with engine.begin() as conn:
+        conn.execute(update(User).values(language=None))
+    engine.dispose()
+
+
 def t(key: str, lang: str = "zh", **params: Any) -> str:
     return i18n.t(key, lang=lang, **params)
 
