@@ -22,6 +22,8 @@ from dashboard.errors import ValidationError
 from dashboard.i18n import code
 from dashboard.roles import CurrentUser
 from dashboard.store import check_version
+
+# CONTACT_KINDS and ZONES are re-exported for the cases page's forms (pages never import db/).
 from db.models import (
     CASE_CHANNELS,
     CASE_SEVERITIES,
@@ -39,6 +41,12 @@ from db.models import (
     ScreeningRound,
     Transfer,
     User,
+)
+from db.models import (
+    CONTACT_KINDS as CONTACT_KINDS,
+)
+from db.models import (
+    ZONES as ZONES,
 )
 
 # The steps a case may take from each status, and the action (roles.ACTIONS) each step needs.

@@ -8,7 +8,6 @@ import streamlit as st
 
 from dashboard import cases, config, contacts, privacy, roles, sources, transfers, ui, zones
 from dashboard.i18n import code, t
-from db.models import CASE_CHANNELS, CASE_SEVERITIES, CONTACT_KINDS, ZONES
 
 user = ui.require_user()
 day = ui.as_of()
@@ -356,13 +355,13 @@ def section_report() -> None:
         found_at = moment_inputs("cases_rep")
         channel = st.selectbox(
             t("cases.col_channel"),
-            CASE_CHANNELS,
+            cases.CASE_CHANNELS,
             format_func=lambda c: code("case_channel", c),
             key="cases_rep_channel",
         )
         severity = st.radio(
             t("cases.col_severity"),
-            CASE_SEVERITIES,
+            cases.CASE_SEVERITIES,
             format_func=lambda c: code("case_severity", c),
             horizontal=True,
             key="cases_rep_severity",
@@ -507,7 +506,7 @@ def section_contacts() -> None:
     st.subheader(t("cases.add_heading"))
     kind = st.radio(
         t("cases.col_kind"),
-        CONTACT_KINDS,
+        cases.CONTACT_KINDS,
         format_func=lambda k: code("contact_kind", k),
         horizontal=True,
         key="cases_con_kind",
@@ -600,7 +599,7 @@ def section_contacts() -> None:
 
 def section_zones() -> None:
     counts = ui.cached(zones.zone_counts, day)
-    ui.kpi_row([{"label": code("zone", z), "value": counts[z]} for z in ZONES], columns=3)
+    ui.kpi_row([{"label": code("zone", z), "value": counts[z]} for z in cases.ZONES], columns=3)
     st.caption(t("cases.zone_rule", sealed=ui.cached(config.int_rule, "zone_sealed_days"), controlled=ui.cached(config.int_rule, "zone_controlled_days")))  # fmt: skip
     compounds = ui.cached(zones.compound_board, day)
     st.subheader(t("cases.zone_compounds"))
@@ -644,7 +643,7 @@ def form_zone(names: dict[int, str], compound: int, building: int | None) -> Non
         st.caption(t("cases.zone_override_caption", target=target))
         with st.form("cases_zone_form"):
             zone = st.selectbox(
-                t("cases.col_zone"), ZONES, format_func=lambda z: code("zone", z), key="cases_zone_zone"
+                t("cases.col_zone"), cases.ZONES, format_func=lambda z: code("zone", z), key="cases_zone_zone"
             )
             start = st.date_input(t("cases.col_start_on"), value=day, max_value=today, key="cases_zone_start")
             reason = st.text_input(t("cases.col_reason"), max_chars=200, key="cases_zone_reason")

@@ -8,7 +8,6 @@ import streamlit as st
 
 from dashboard import config, people, roles, ui
 from dashboard.i18n import code, t
-from db.models import CADRE_LEVELS, PERSON_KINDS, VOLUNTEER_KINDS
 
 user = ui.require_user()
 day = ui.as_of()
@@ -84,12 +83,14 @@ def _fmt_time(df: pd.DataFrame) -> pd.DataFrame:
 def people_tab() -> None:
     counts = ui.cached(people.people_counts)
     ui.kpi_row(
-        [{"label": code("person_kind", k), "value": counts.get(k, 0)} for k in PERSON_KINDS],
+        [{"label": code("person_kind", k), "value": counts.get(k, 0)} for k in people.PERSON_KINDS],
         columns=3,
     )
-    st.caption(t("people.cadres_by_level", **{lvl: counts.get(f"cadre.{lvl}", 0) for lvl in CADRE_LEVELS}))
     st.caption(
-        t("people.volunteers_by_kind", **{v: counts.get(f"volunteer.{v}", 0) for v in VOLUNTEER_KINDS})
+        t("people.cadres_by_level", **{lvl: counts.get(f"cadre.{lvl}", 0) for lvl in people.CADRE_LEVELS})
+    )
+    st.caption(
+        t("people.volunteers_by_kind", **{v: counts.get(f"volunteer.{v}", 0) for v in people.VOLUNTEER_KINDS})
     )
     teams = ui.cached(people.teams_overview)
     team_labels = {None: t("common.all")} | dict(
@@ -97,7 +98,7 @@ def people_tab() -> None:
     )
     kind = st.selectbox(
         t("people.kind"),
-        [None, *PERSON_KINDS],
+        [None, *people.PERSON_KINDS],
         format_func=lambda k: t("common.all") if k is None else code("person_kind", k),
         key="ppl_kind",
     )
@@ -189,19 +190,19 @@ def assign_form(teams: pd.DataFrame) -> None:
         name = st.text_input(t("common.name"), max_chars=60, key="ppl_new_name")
         kind = st.selectbox(
             t("people.kind"),
-            list(PERSON_KINDS),
+            list(people.PERSON_KINDS),
             format_func=lambda k: code("person_kind", k),
             key="ppl_new_kind",
         )
         level = st.selectbox(
             t("people.cadre_level"),
-            list(CADRE_LEVELS),
+            list(people.CADRE_LEVELS),
             format_func=lambda k: code("cadre_level", k),
             key="ppl_new_level",
         )
         vkind = st.selectbox(
             t("people.volunteer_kind"),
-            list(VOLUNTEER_KINDS),
+            list(people.VOLUNTEER_KINDS),
             format_func=lambda k: code("volunteer_kind", k),
             key="ppl_new_vkind",
         )

@@ -229,3 +229,13 @@ def test_overview_shows_the_huamei_story(app_db: str, lang: str) -> None:
     assert "7,500" in page
     streak = next(m for m in at.metric if m.label == i18n.t("overview.negative_streak", lang=lang))
     assert streak.value == "22"
+
+
+def test_pages_never_touch_the_database_directly() -> None:
+    """pages → dashboard → db: a page imports neither db/ nor SQLAlchemy."""
+    offenders = []
+    for path in (ROOT / "pages").glob("*.py"):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.match(r"\s*(from|import)\s+(db|sqlalchemy)\b", line):
+                offenders.append(f"{path.name}:{n}")
+    assert offenders == []
