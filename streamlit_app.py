@@ -11,6 +11,7 @@ if __name__ == "__main__":  # a Streamlit script run (browser session or AppTest
     from dashboard.i18n import t
 
     st.set_page_config(page_title=t("app.short"), page_icon="🏘️", layout="wide")
+    ui.begin_run()
     ui.setup_language()
     user = ui.restore_login()
     ui.clear_cookie_if_signed_out()

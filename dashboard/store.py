@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from dashboard.errors import JuweiError, StaleEdit
-from db import writer
+from db import versions, writer
 
 T = TypeVar("T")
 RETRIES = 6
@@ -30,8 +30,12 @@ RETRIES = 6
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on any error."""
-    with Session(writer(engine), expire_on_commit=False) as session, session.begin():
-        yield session
+    with versions.recording() as written, Session(writer(engine), expire_on_commit=False) as session:
+        # Stamp the written tables just before each commit (db/versions.py): cached reads of them
+        # are then stale in every server process, and no others are.
+        event.listen(session, "before_commit", lambda s: versions.stamp_before_commit(s, written))
+        with session.begin():
+            yield session
 
 
 def check_version(obj: object, expected: int | None) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -22,7 +24,7 @@ from dashboard.errors import JuweiError
 from dashboard.i18n import current_language, set_language, t
 from dashboard.roles import CurrentUser
 from dashboard.store import run_write
-from db import make_engine, upgrade
+from db import make_engine, upgrade, versions
 
 T = TypeVar("T")
 
@@ -42,12 +44,35 @@ def read_session() -> Iterator[Session]:
         yield s
 
 
+# --- the shared read cache --------------------------------------------------------------------
+# A cached read keeps the tokens (db/versions.py) of the tables its SQL named; it is served while
+# those tokens are unchanged, checked against one snapshot of the tokens per script run. A write
+# therefore drops exactly the reads of the tables it wrote, in every server process, and nothing else.
+
+_run = threading.local()
+SNAPSHOT_MAX_AGE_S = 2.0  # a fragment rerun (no frame) re-reads the tokens after this long
+
+
+def begin_run() -> None:
+    """Called by the frame at the top of every script run: take a new snapshot of the tokens."""
+    _run.snapshot = None
+
+
+def _snapshot() -> dict[str, str]:
+    taken = getattr(_run, "snapshot", None)
+    if taken is None or time.monotonic() - taken[0] > SNAPSHOT_MAX_AGE_S:
+        with engine().connect() as connection:
+            taken = (time.monotonic(), versions.snapshot(connection))
+        _run.snapshot = taken
+    return taken[1]
+
+
 @st.cache_data(ttl=600, show_spinner=False, max_entries=500)
-def _cached_call(module: str, name: str, args_json: str) -> Any:
+def _cached_call(module: str, name: str, args_json: str) -> tuple[versions.Deps, Any]:
     fn = getattr(importlib.import_module(module), name)
     args, kwargs = json.loads(args_json, object_hook=_revive)
     with Session(engine()) as s:
-        return fn(s, *args, **kwargs)
+        return versions.tracked(s, lambda: fn(s, *args, **kwargs))
 
 
 def _encode(value: Any) -> Any:
@@ -62,18 +87,29 @@ def _revive(obj: dict[str, Any]) -> Any:
     return obj
 
 
+def _fresh(cached_fn: Any, *key: str) -> Any:
+    """The cached value of cached_fn(*key), computed again when a table it read has changed since."""
+    deps, value = cached_fn(*key)
+    if not versions.is_current(deps, _snapshot()):
+        cached_fn.clear(*key)
+        deps, value = cached_fn(*key)
+    return value
+
+
 def cached(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """fn(session, *args, **kwargs) through a cache shared by all users and cleared on every write.
+    """fn(session, *args, **kwargs) through a cache shared by all users, kept until a table it
+    read is written.
 
     Use for reads whose result does not depend on who asks (mask per user after the call).
     """
     key = json.dumps([list(args), kwargs], default=_encode, sort_keys=True)
-    return _cached_call(fn.__module__, fn.__name__, key)
+    return _fresh(_cached_call, fn.__module__, fn.__name__, key)
 
 
 def clear_caches() -> None:
-    """Forget every cached read (after a write)."""
+    """Forget every cached read (tests, and the bench's cold runs; writes need not call this)."""
     st.cache_data.clear()
+    begin_run()
 
 
 def write(fn: Callable[..., T], *args: Any, success: str | None = None, **kwargs: Any) -> T | None:
@@ -86,7 +122,7 @@ def write(fn: Callable[..., T], *args: Any, success: str | None = None, **kwargs
     except IntegrityError:
         st.error(t("common.conflict"))
         return None
-    clear_caches()
+    begin_run()  # what this run reads from here on sees the write
     if success:
         st.toast(success, icon="✅")
     return result
@@ -321,7 +357,7 @@ def write_raw(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     itself chose to (see auth.authenticate, which must count a failed attempt).
     """
     result = run_write(engine(), fn, *args, **kwargs)
-    clear_caches()
+    begin_run()
     return result
 
 
@@ -383,12 +419,14 @@ def folium_parts(m: Any, key: str | None) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=100)
-def _cached_folium_parts(module: str, name: str, args_json: str, key: str) -> dict[str, Any]:
+def _cached_folium_parts(
+    module: str, name: str, args_json: str, key: str
+) -> tuple[versions.Deps, dict[str, Any]]:
     fn = getattr(importlib.import_module(module), name)
     args, kwargs = json.loads(args_json, object_hook=_revive)
     with Session(engine()) as s:
-        m = fn(s, *args, **kwargs)
-    return folium_parts(m, key)
+        deps, m = versions.tracked(s, lambda: fn(s, *args, **kwargs))
+    return deps, folium_parts(m, key)
 
 
 def folium_map(
@@ -401,14 +439,13 @@ def folium_map(
     """Draw the folium map fn(session, *args) builds, through streamlit-folium's component, cached.
 
     Returns the component's value holding only `returned_objects` (so panning does not rerun the
-    page). The map must not depend on who asks; the cache is cleared on every write.
+    page). The map must not depend on who asks; it is drawn again when a table it read changes.
     """
     import streamlit_folium as sf
 
     returned = list(returned_objects or [])
-    parts = _cached_folium_parts(
-        fn.__module__, fn.__name__, json.dumps([list(args), {}], default=_encode, sort_keys=True), key
-    )
+    args_json = json.dumps([list(args), {}], default=_encode, sort_keys=True)
+    parts = _fresh(_cached_folium_parts, fn.__module__, fn.__name__, args_json, key)
     everything = {**_FOLIUM_DEFAULTS, "bounds": parts["bounds"], "zoom": parts["zoom"]}
 
     def _on_change() -> None:

@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from db import versions
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -46,6 +48,8 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+        if revision == "heads":  # a migration may have changed any table: every cached read is stale
+            versions.stamp_all(connection)
 
 
 def is_empty(engine: Engine) -> bool:

@@ -685,3 +685,13 @@ class ImportLog(Base):
     rows_updated: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class DataVersion(Base):
+    """The last change of each table: a random token replaced in every transaction that writes it
+    (db/versions.py). Cached reads compare tokens to know whether what they read has changed."""
+
+    __tablename__ = "data_version"
+    table_name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)

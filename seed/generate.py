@@ -19,6 +19,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, update
 
+from db import versions
 from db.engine import writer
 from db.models import Base
 from seed import area as area_mod
@@ -260,9 +261,10 @@ def generate(
     finally:
         if gc_enabled:
             gc.enable()
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
             _reset_sequences(conn)
+        versions.stamp_all(conn)  # whatever was cached from this database before is stale
     report("done", 1.0)
     daily = {day: len(cases) for day, cases in sorted(stream.outbreak.cases_on.items())}
     peak = max(daily.values())

@@ -3,8 +3,8 @@
     python -m tests.profile_page overview --scale 10 --mode cold
     python -m tests.profile_page cases --mode warm --runs 20
 
-Modes: cold (st.cache_data and st.cache_resource cleared before each run), after_write (the read
-cache cleared, as ui.write leaves it) and warm (caches full). Uses the bench's seeded databases
+Modes: cold (st.cache_data and st.cache_resource cleared before each run), after_write (a delivery
+was just recorded: its tables get new data versions) and warm (caches full). Uses the bench's seeded databases
 (.cache/bench/; BENCH_REUSE_SEED=1 takes the newest of the scale) and prints pyinstrument's tree.
 Not collected by pytest.
 """
@@ -29,6 +29,7 @@ def main() -> None:
     import streamlit as st
     from pyinstrument import Profiler
 
+    from db import make_engine, versions
     from tests.helpers import open_app
 
     bench._quiet()
@@ -43,7 +44,8 @@ def main() -> None:
                 st.cache_data.clear()
                 st.cache_resource.clear()
             elif args.mode == "after_write":
-                st.cache_data.clear()
+                with make_engine().begin() as connection:
+                    versions.stamp(connection, bench.AFTER_WRITE_TABLES)
             at.run()
 
         once()  # compile and settle
