@@ -70,7 +70,9 @@ def test_tracked_names_the_tables_a_read_used(engine: Engine) -> None:
     run_write(engine, _add_setting, "d")
     with Session(engine) as s:
         # FROM setting, committee: both named, though neither is joined to the other
-        deps, value = versions.tracked(s, lambda: s.scalar(select(func.count()).select_from(Setting, Committee)))
+        deps, value = versions.tracked(
+            s, lambda: s.scalar(select(func.count()).select_from(Setting, Committee))
+        )
     assert value == 0
     assert set(deps) == {"setting", "committee"}
     assert deps == {t: _tokens(engine)[t] for t in ("committee", "setting")}  # migrating stamped every table
