@@ -14,6 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -187,6 +188,40 @@ def bind_session(
     return token, done.expires_at
 
 
+def _live_user(session: Session, now: dt.datetime, *where: Any) -> tuple[CurrentUser, int] | None:
+    """(user, session id) of the live session matching `where` — one query: the session is not
+    revoked or expired and its account is active."""
+    row = session.execute(
+        select(
+            User.id,
+            User.username,
+            User.role,
+            User.grid_id,
+            Grid.number,
+            User.team_id,
+            User.display_name,
+            AuthSession.id,
+        )
+        .select_from(AuthSession)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(Grid, Grid.id == User.grid_id)
+        .where(*where, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now, User.active.is_(True))
+    ).first()
+    if row is None:
+        return None
+    uid, username, role, grid_id, number, team_id, display_name, session_id = row
+    user = CurrentUser(
+        id=uid,
+        username=username,
+        role=role,
+        grid_id=grid_id,
+        grid_number=number,
+        team_id=team_id,
+        display_name=display_name,
+    )
+    return user, session_id
+
+
 def session_user(
     session: Session, session_id: int | None, *, now: dt.datetime | None = None
 ) -> CurrentUser | None:
@@ -194,14 +229,8 @@ def session_user(
     expired one or a disabled account ends an open browser tab too), read fresh from the database."""
     if session_id is None:
         return None
-    now = now or _now()
-    row = session.get(AuthSession, session_id)
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    return to_current(session, user)
+    found = _live_user(session, now or _now(), AuthSession.id == session_id)
+    return found[0] if found else None
 
 
 def revoke_session(session: Session, session_id: int | None, *, now: dt.datetime | None = None) -> None:
@@ -221,14 +250,7 @@ def session_for_token(
     """(user, session id) for a live session token, or None (expired, revoked, disabled, unknown)."""
     if not token:
         return None
-    now = now or _now()
-    row = session.scalar(select(AuthSession).where(AuthSession.token_hash == _digest(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    return to_current(session, user), row.id
+    return _live_user(session, now or _now(), AuthSession.token_hash == _digest(token))
 
 
 def user_for_token(

@@ -12,8 +12,7 @@ if not roles.allowed(user, "audit.read"):
     st.stop()
 meeting = ui.meeting_mode(user)
 
-with ui.read_session() as s:
-    choices = audit.trail_choices(s)
+choices = ui.cached(audit.trail_choices)
 everyone = t("common.all")
 who = st.selectbox(t("audit.user"), [None, *choices.users], format_func=lambda u: u or everyone)
 grid_id = st.selectbox(
@@ -25,8 +24,7 @@ table = st.selectbox(t("audit.table"), [None, *choices.tables], format_func=lamb
 # No upper bound at the demo's "today": sign-ins and other events carry the real clock.
 day = st.date_input(t("audit.day"), value=None, help=t("audit.day_help"))
 
-with ui.read_session() as s:
-    trail = audit.audit_trail(s, user=who, grid_id=grid_id, table=table, day=day)
+trail = ui.cached(audit.audit_trail, user=who, grid_id=grid_id, table=table, day=day)
 
 if trail.empty:
     ui.empty("audit.none")
