@@ -76,12 +76,16 @@ def _cached_call(module: str, name: str, args_json: str) -> tuple[versions.Deps,
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"__datetime__": value.isoformat()}
     if isinstance(value, dt.date):
         return {"__date__": value.isoformat()}
     raise TypeError(type(value))
 
 
 def _revive(obj: dict[str, Any]) -> Any:
+    if "__datetime__" in obj:
+        return dt.datetime.fromisoformat(obj["__datetime__"])
     if "__date__" in obj:
         return dt.date.fromisoformat(obj["__date__"])
     return obj

@@ -1,5 +1,7 @@
 """Accounts (admin): who can sign in, with which role, grid and team; create, reset, disable."""
 
+import datetime as dt
+
 import streamlit as st
 
 from dashboard import auth, roles, ui
@@ -14,10 +16,10 @@ notice = st.session_state.pop("users_notice", None)
 if notice:
     st.success(notice)
 
-with ui.read_session() as s:
-    accounts = auth.accounts(s)
-    grids = auth.grid_choices(s)
-    teams = auth.team_choices(s)
+# Locks end with time, not with a write: the list is cached for the current minute at most.
+accounts = ui.cached(auth.accounts, now=dt.datetime.now().replace(second=0, microsecond=0))
+grids = ui.cached(auth.grid_choices)
+teams = ui.cached(auth.team_choices)
 
 shown = accounts.assign(role=[code("role", r) for r in accounts["role"]], team=accounts["team"].fillna(""))
 st.dataframe(
