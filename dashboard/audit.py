@@ -13,6 +13,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard.i18n import code, has
 from dashboard.roles import CurrentUser, require
 from db.models import AuditLog, Grid
 
@@ -115,6 +116,24 @@ def audit_trail(
 
 
 TRAIL_COLUMNS = ("id", "at", "username", "action", "table", "record_id", "grid", "before", "after")
+
+
+def action_label(action: str, lang: str | None = None) -> str:
+    """What an audited action is called (审计 page): its own word, else its area's word and the code
+    (an export names the table it exported)."""
+    if has(f"code.audit_action.{action}"):
+        return code("audit_action", action, lang)
+    area, _, rest = action.partition(".")
+    if area == "export":
+        return f"{code('audit_area', area, lang)} · {table_label(rest, lang)}"
+    if has(f"code.audit_area.{area}"):
+        return f"{code('audit_area', area, lang)} · {rest}"
+    return action
+
+
+def table_label(table: str, lang: str | None = None) -> str:
+    """What a table of the trail is called (its name when the catalogue has no word for it)."""
+    return code("db_table", table, lang)
 
 
 @dataclass(frozen=True)

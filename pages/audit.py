@@ -20,7 +20,9 @@ grid_id = st.selectbox(
     [None, *choices.grids],
     format_func=lambda g: everyone if g is None else t("audit.grid_n", n=choices.grids[g]),
 )
-table = st.selectbox(t("audit.table"), [None, *choices.tables], format_func=lambda x: x or everyone)
+table = st.selectbox(
+    t("audit.table"), [None, *choices.tables], format_func=lambda x: audit.table_label(x) if x else everyone
+)
 # No upper bound at the demo's "today": sign-ins and other events carry the real clock.
 day = st.date_input(t("audit.day"), value=None, help=t("audit.day_help"))
 
@@ -32,7 +34,10 @@ if trail.empty:
 
 if len(trail) >= audit.TRAIL_LIMIT:
     st.caption(t("audit.limited", n=audit.TRAIL_LIMIT))
-shown = trail.drop(columns=["id"])
+shown = trail.drop(columns=["id"]).assign(
+    action=[audit.action_label(a) for a in trail["action"]],
+    table=[audit.table_label(x) for x in trail["table"]],
+)
 if meeting:
     # Before/after may hold names, phones and ID numbers: never on the shared screen.
     shown = shown.drop(columns=["before", "after"])

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from dashboard import audit, store
+from dashboard import audit, setup, store
 from dashboard.errors import PermissionDenied
-from dashboard.i18n import t
+from dashboard.i18n import has, t
 from dashboard.roles import CurrentUser
-from db import make_engine
-from db.models import AuditLog, Grid
+from db import make_engine, versions
+from db.models import CASE_STATUSES, CONTACT_STATUSES, MEDICINE_STATUSES, AuditLog, Grid
 from tests import small_committee
 from tests.helpers import open_app, texts
 from tests.small_committee import small_app_db, small_templates  # noqa: F401
@@ -180,6 +182,13 @@ def test_the_audit_page_shows_and_filters_the_trail(page_trail: str, lang: str) 
     shown = at.dataframe[0].value
     assert sorted(shown["record_id"]) == ["41", "9"]
     assert "19900001234" in shown.to_string()  # the secretary reads before/after in full
+    # Actions and tables in words, not codes.
+    words = {
+        "zh": ("登记发放", "物资发放", "新建账号"),
+        "en": ("Delivery recorded", "Deliveries", "Account created"),
+    }
+    assert set(words[lang]) <= set(shown["action"]) | set(shown["table"])
+    assert "supplies.deliver" not in set(shown["action"])
     at.selectbox[0].select("grid01").run()
     assert list(at.dataframe[0].value["record_id"]) == ["41"]
     at.selectbox[2].select("app_user").run()
@@ -222,3 +231,42 @@ def test_meeting_mode_hides_before_and_after_and_the_export(page_trail: str) -> 
     assert "张小明" not in page and "19900001234" not in page
     assert "before" not in at.dataframe[0].value.columns
     assert t("audit.export_prepare", lang="en") not in [b.label for b in at.button]
+
+
+def _audited_actions() -> set[str]:
+    """Every action code written by a literal in dashboard/ (audit.record(session, user, "area.verb", …))."""
+    found: set[str] = set()
+    for path in (Path(__file__).resolve().parent.parent / "dashboard").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name == "record" and len(node.args) >= 3:
+                arg = node.args[2]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.add(arg.value)
+    return found
+
+
+def test_every_audited_action_and_table_has_words_in_both_languages() -> None:
+    actions = _audited_actions()
+    assert {"auth.login", "screening.result", "services.roster.add"} <= actions  # the scan finds them
+    for lang in ("zh", "en"):
+        for action in actions:
+            assert has(f"code.audit_action.{action}"), action
+            assert "." not in audit.action_label(action, lang), (action, lang)
+        for table in versions.TABLES:
+            assert has(f"code.db_table.{table}"), table
+    # Actions named at run time: a case's or a contact's new status, a medicine request's, set-up edits.
+    for status in CASE_STATUSES:
+        assert has(f"code.audit_action.cases.{status}")
+    for status in CONTACT_STATUSES:
+        assert has(f"code.audit_action.cases.contact_{status}")
+    for status in MEDICINE_STATUSES:
+        assert has(f"code.audit_action.services.medicine.{status}")
+    for kind in setup.KINDS:
+        for verb in ("add", "edit", "delete"):
+            assert has(f"code.audit_action.setup.{kind}_{verb}")
+    assert audit.action_label("export.audit_log", "en") == "Export · Audit trail"
+    assert audit.action_label("supplies.something_new", "zh") == "物资 · something_new"  # never blank
+    assert audit.action_label("unknown", "zh") == "unknown"
