@@ -340,6 +340,30 @@ def case_register(
     return df
 
 
+def coded(df: pd.DataFrame, codes: dict[str, str], lang: str) -> pd.DataFrame:
+    """df with the stored codes of `codes` (column → code kind) in words of lang ('' for none)."""
+    return df.assign(
+        **{
+            col: [code(kind, v, lang) if isinstance(v, str) else "" for v in df[col]]
+            for col, kind in codes.items()
+            if col in df.columns
+        }
+    )
+
+
+REGISTER_CODES = {
+    "channel": "case_channel",
+    "severity": "case_severity",
+    "destination": "destination",
+    "status": "case_status",
+}
+
+
+def register_table(session: Session, as_of: dt.date, active_only: bool, lang: str) -> pd.DataFrame:
+    """case_register() as the cases page lists it: its codes in words of lang (mask per user)."""
+    return coded(case_register(session, as_of, active_only=active_only), REGISTER_CODES, lang)
+
+
 def case_counts(session: Session, as_of: dt.date) -> dict[str, int]:
     """Cases per status at the end of as_of (every status present, zero when none)."""
     latest = status_as_of(as_of)
@@ -393,6 +417,22 @@ def buildings_for(session: Session, grid_id: int | None = None) -> pd.DataFrame:
         session.execute(stmt).mappings().all(),
         columns=["building_id", "compound_id", "compound", "building", "grid_id"],
     )
+
+
+def building_labels(session: Session, grid_id: int | None = None) -> dict[int, str]:
+    """buildings_for() as a picker's labels: building_id → "compound building", in its order."""
+    df = buildings_for(session, grid_id)
+    return {
+        int(b): f"{c} {n}" for b, c, n in zip(df["building_id"], df["compound"], df["building"], strict=True)
+    }
+
+
+def buildings_of_compound(session: Session, compound_id: int) -> dict[int, str]:
+    """A compound's buildings for a picker: building_id → name, in buildings_for()'s order."""
+    rows = session.execute(
+        select(Building.id, Building.name).where(Building.compound_id == compound_id).order_by(Building.id)
+    ).all()
+    return {int(b): n for b, n in rows}
 
 
 def residents_in(

@@ -266,6 +266,17 @@ def contacts_of(
     return df
 
 
+def contacts_table(
+    session: Session, as_of: dt.date, lang: str, *, case_id: int | None = None
+) -> pd.DataFrame:
+    """contacts_of() as the cases page lists it: kind and status in words of lang (mask per user)."""
+    df = contacts_of(session, as_of, case_id=case_id)
+    return df.assign(
+        kind=[code("contact_kind", v, lang) if isinstance(v, str) else "" for v in df["kind"]],
+        status=[code("contact_status", v, lang) if isinstance(v, str) else "" for v in df["status"]],
+    )
+
+
 def contact_counts(session: Session, as_of: dt.date) -> dict[str, int]:
     """Contacts per status at the end of as_of."""
     status = _contact_status_as_of(as_of, Transfer.id.is_not(None))

@@ -6,7 +6,7 @@ households after the first. Tables here, and the plotly figures that draw them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.express as px
@@ -307,51 +307,129 @@ def household_spread_by_housing(
 # --- labels and figures ---------------------------------------------------------------------
 
 
-def housing_label(kind: str, is_rental: bool) -> str:
+def housing_label(kind: str, is_rental: bool, lang: str | None = None) -> str:
     """The words for a housing group, e.g. "Homestead houses · rented"."""
-    return (
-        f"{code('compound_kind', kind)} · {t('cases.sources.rented' if is_rental else 'cases.sources.owned')}"
+    rented = t("cases.sources.rented" if is_rental else "cases.sources.owned", lang=lang)
+    return f"{code('compound_kind', kind, lang)} · {rented}"
+
+
+def _grouped(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """df with `group`: the words of its housing group (kind, is_rental)."""
+    return df.assign(
+        group=[housing_label(k, r, lang) for k, r in zip(df["kind"], df["is_rental"], strict=True)]
     )
 
 
-def housing_figure(df: pd.DataFrame) -> go.Figure:
+def housing_figure(df: pd.DataFrame, lang: str | None = None) -> go.Figure:
     """Bars: cases per housing type and rental status, coloured by the rate per 1000 residents."""
-    shown = df.assign(group=[housing_label(k, r) for k, r in zip(df["kind"], df["is_rental"], strict=True)])
     fig = px.bar(
-        shown.sort_values("cases"),
+        _grouped(df, lang).sort_values("cases"),
         x="cases",
         y="group",
         orientation="h",
         color="per_1000",
         color_continuous_scale="Reds",
-        labels={"cases": t("cases.sources.cases"), "group": "", "per_1000": t("cases.sources.per_1000")},
+        labels={
+            "cases": t("cases.sources.cases", lang=lang),
+            "group": "",
+            "per_1000": t("cases.sources.per_1000", lang=lang),
+        },
     )
     return fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=320)
 
 
-def bar_figure(df: pd.DataFrame, x: str, *, label: str, code_kind: str | None = None) -> go.Figure:
+def bar_figure(
+    df: pd.DataFrame, x: str, *, label: str, code_kind: str | None = None, lang: str | None = None
+) -> go.Figure:
     """A simple bar chart of cases per category x (stored codes turned into words)."""
     shown = df.copy()
     if code_kind:
-        shown[x] = [code(code_kind, v) for v in shown[x]]
+        shown[x] = [code(code_kind, v, lang) for v in shown[x]]
     else:
         shown[x] = shown[x].astype(str)
-    fig = px.bar(shown, x=x, y="cases", labels={x: label, "cases": t("cases.sources.cases")})
+    fig = px.bar(shown, x=x, y="cases", labels={x: label, "cases": t("cases.sources.cases", lang=lang)})
     return fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=300)
 
 
-def curve_figure(df: pd.DataFrame) -> go.Figure:
+def curve_figure(df: pd.DataFrame, lang: str | None = None) -> go.Figure:
     """Stacked bars: new cases per day by housing type."""
-    shown = df.assign(kind=[code("compound_kind", k) for k in df["kind"]])
+    shown = df.assign(kind=[code("compound_kind", k, lang) for k in df["kind"]])
     fig = px.bar(
         shown,
         x="day",
         y="cases",
         color="kind",
         labels={
-            "day": t("common.date"),
-            "cases": t("cases.sources.cases"),
-            "kind": t("cases.sources.housing"),
+            "day": t("common.date", lang=lang),
+            "cases": t("cases.sources.cases", lang=lang),
+            "kind": t("cases.sources.housing", lang=lang),
         },
     )
     return fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=320, barmode="stack")
+
+
+# --- the analysis as the cases page draws it --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourcesView:
+    """Every table and figure of the source analysis of a window, in the words of one language.
+
+    Figures are plotly dicts (fig.to_dict()): building them costs more than drawing them.
+    """
+
+    cases: int
+    clusters_found: int
+    spread: HouseholdSpread
+    curve: dict = field(repr=False)
+    housing: pd.DataFrame = field(repr=False)  # with `group`
+    housing_chart: dict = field(repr=False)
+    leader: dict = field(repr=False)  # the leading housing group: group, cases, share, rate
+    by_compound: pd.DataFrame = field(repr=False)  # kind in words
+    by_building: pd.DataFrame = field(repr=False)
+    clusters: pd.DataFrame = field(repr=False)
+    in_households: pd.DataFrame = field(repr=False)  # with `group`
+    sizes_chart: dict = field(repr=False)
+    channels_chart: dict = field(repr=False)
+
+
+def sources_view(session: Session, as_of: dt.date, since: dt.date | None, lang: str) -> SourcesView | None:
+    """The source analysis of the cases found from since to as_of (None: no case in the window)."""
+    window = {"since": since}
+    total = cases_by_channel(session, as_of, **window)
+    n = int(total["cases"].sum()) if not total.empty else 0
+    if n == 0:
+        return None
+    found = clusters(session, as_of, **window)
+    housing = _grouped(cases_by_housing(session, as_of, **window), lang)
+    top = housing.iloc[0]
+    by_compound = cases_by_compound(session, as_of, **window)
+    return SourcesView(
+        cases=n,
+        clusters_found=len(found),
+        spread=household_spread(session, as_of, **window),
+        curve=curve_figure(daily_cases_by_housing(session, as_of, **window), lang).to_dict(),
+        housing=housing,
+        housing_chart=housing_figure(housing, lang).to_dict(),
+        leader={
+            "group": top["group"],
+            "cases": int(top["cases"]),
+            "share": f"{top['share']:.0%}",
+            "rate": top["per_1000"],
+        },
+        by_compound=by_compound.assign(
+            kind=[code("compound_kind", v, lang) if isinstance(v, str) else "" for v in by_compound["kind"]]
+        ),
+        by_building=cases_by_building(session, as_of, **window),
+        clusters=found,
+        in_households=_grouped(household_spread_by_housing(session, as_of, **window), lang),
+        sizes_chart=bar_figure(
+            cases_by_household_size(session, as_of, **window),
+            "size",
+            label=t("cases.sources.household_size", lang=lang),
+            lang=lang,
+        ).to_dict(),
+        channels_chart=bar_figure(
+            total, "channel", label=t("cases.col_channel", lang=lang), code_kind="case_channel", lang=lang
+        ).to_dict(),
+    )

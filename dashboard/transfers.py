@@ -9,15 +9,17 @@ board as of a day lists the rows requested by the end of that day and not done b
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from statistics import median
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from dashboard import audit, cases, config, contacts, roles, validate
 from dashboard.errors import ValidationError
-from dashboard.i18n import code
+from dashboard.i18n import code, t
 from dashboard.roles import CurrentUser
 from dashboard.store import check_version
 from db.models import (
@@ -52,12 +54,8 @@ def hours_between(start: dt.datetime, end: dt.datetime) -> float:
     return round((end - start).total_seconds() / 3600, 1)
 
 
-def transfer_board(
-    session: Session, as_of: dt.date, *, now: dt.datetime | None = None, grid_id: int | None = None
-) -> pd.DataFrame:
-    """Everyone waiting for transfer as of a day, longest wait first, with hours waited and overdue."""
-    ref = reference_moment(session, as_of, now)
-    overdue_hours = config.int_rule(session, "transfer_overdue_hours")
+def _board_select(until: dt.datetime, done_after: dt.datetime, grid_id: int | None = None):  # noqa: ANN202 - a Select
+    """Transfers requested by `until` and not done by `done_after`, with who, where and the plan."""
     subject_case, contact, contact_case = aliased(Case), aliased(Contact), aliased(Case)
     resident_id = func.coalesce(subject_case.resident_id, contact.resident_id, contact_case.resident_id)
     outside = contact.id.is_not(None) & contact.resident_id.is_(None)
@@ -76,6 +74,7 @@ def transfer_board(
             Building.name.label("building"),
             case((outside, ""), else_=Household.room).label("room"),
             Transfer.requested_at,
+            Transfer.done_at,
             Transfer.destination,
             Transfer.entrance_id,
             Entrance.name.label("entrance"),
@@ -94,18 +93,31 @@ def transfer_board(
         .outerjoin(Grid, Grid.id == Building.grid_id)
         .outerjoin(Entrance, Entrance.id == Transfer.entrance_id)
         .outerjoin(Team, Team.id == Transfer.team_id)
-        .where(Transfer.requested_at <= ref, (Transfer.done_at.is_(None)) | (Transfer.done_at > ref))
+        .where(Transfer.requested_at <= until, (Transfer.done_at.is_(None)) | (Transfer.done_at > done_after))
         .order_by(Transfer.requested_at, Transfer.id)
     )
     if grid_id is not None:
         stmt = stmt.where(Building.grid_id == grid_id)
-    rows = session.execute(stmt).mappings().all()
+    return stmt
+
+
+def _waited(df: pd.DataFrame, ref: dt.datetime, overdue_hours: int) -> pd.DataFrame:
+    """The rows with the hours each has waited at ref and whether that is overdue."""
+    df = df.assign(hours_waited=[hours_between(r, ref) for r in df["requested_at"]])
+    df["overdue"] = df["hours_waited"] > overdue_hours
+    return df
+
+
+def transfer_board(
+    session: Session, as_of: dt.date, *, now: dt.datetime | None = None, grid_id: int | None = None
+) -> pd.DataFrame:
+    """Everyone waiting for transfer as of a day, longest wait first, with hours waited and overdue."""
+    ref = reference_moment(session, as_of, now)
+    overdue_hours = config.int_rule(session, "transfer_overdue_hours")
+    rows = session.execute(_board_select(ref, ref, grid_id)).mappings().all()
     if not rows:
         return pd.DataFrame(columns=BOARD_COLUMNS)
-    df = pd.DataFrame(rows)
-    df["hours_waited"] = [hours_between(r, ref) for r in df["requested_at"]]
-    df["overdue"] = df["hours_waited"] > overdue_hours
-    return df[BOARD_COLUMNS]
+    return _waited(pd.DataFrame(rows), ref, overdue_hours)[BOARD_COLUMNS]
 
 
 def transfer_daily(
@@ -150,6 +162,84 @@ def transfer_daily(
     return pd.DataFrame(out, columns=columns)
 
 
+# --- the board as the cases page draws it ---------------------------------------------------
+# The page reruns on every click. board_view() is read once through the shared cache, in the words
+# of one language; only what depends on the moment today's board is read at (now) is left to
+# board_at(), per run.
+
+RECENT_DAYS = 14
+DAILY_SHOWN = ["day", "requested", "moved_same_day", "same_day_share", "median_hours", "waiting"]
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """A day's transfer board and the daily figures around it.
+
+    For a past day `rows` is the board itself (BOARD_COLUMNS, plus done_at). For today (`live`) it
+    holds every row that may be waiting at some moment of the day, and board_at() finishes it.
+    Each row carries the words of its codes too: subject_word, kind_word, destination_word.
+    """
+
+    as_of: dt.date
+    live: bool
+    overdue_hours: int
+    rows: pd.DataFrame = field(repr=False)
+    same_day_share: float | None = None
+    median_hours: float | None = None
+    recent: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+
+def board_moment(as_of: dt.date, today: dt.date, clock: dt.datetime | None = None) -> dt.datetime:
+    """reference_moment() without a query, given the app's today: now (today's date at the clock's
+    time) when as_of is today, else the end of as_of."""
+    now = dt.datetime.combine(today, (clock or dt.datetime.now()).replace(microsecond=0).time())
+    return now if as_of >= now.date() else cases.end_of(as_of)
+
+
+def board_view(session: Session, as_of: dt.date, today: dt.date, lang: str) -> BoardView:
+    """The transfer board of as_of (today's: to be finished at now) and the daily figures of the
+    last RECENT_DAYS days, for the cases page (whoever asks: mask per user after the call)."""
+    overdue_hours = config.int_rule(session, "transfer_overdue_hours")
+    live = as_of >= today
+    if live:  # read at now, some time after today's start and before the end of as_of
+        until, done_after = cases.end_of(as_of), dt.datetime.combine(today, dt.time())
+    else:
+        until = done_after = cases.end_of(as_of)
+    result = session.execute(_board_select(until, done_after))
+    rows = pd.DataFrame(result.all(), columns=list(result.keys()))
+    rows["done_at"] = pd.to_datetime(rows["done_at"])
+    rows = _waited(rows, until, overdue_hours)  # today's are measured again at now, by board_at()
+    rows["subject_word"] = [t(f"cases.subject_{x}", lang=lang) for x in rows["subject"]]
+    rows["kind_word"] = [code("contact_kind", k, lang) if isinstance(k, str) else "" for k in rows["kind"]]
+    rows["destination_word"] = [
+        code("destination", d, lang) if isinstance(d, str) else "" for d in rows["destination"]
+    ]
+    daily = transfer_daily(session, as_of)
+    on_day = daily[daily["day"] == as_of]
+    recent = daily[daily["day"] > as_of - dt.timedelta(days=RECENT_DAYS)].sort_values("day", ascending=False)
+    median_hours = on_day["median_hours"].iloc[0] if not on_day.empty else None
+    return BoardView(
+        as_of=as_of,
+        live=live,
+        overdue_hours=overdue_hours,
+        rows=rows,
+        same_day_share=float(on_day["same_day_share"].iloc[0]) if not on_day.empty else None,
+        median_hours=None if median_hours is None or pd.isna(median_hours) else float(median_hours),
+        recent=recent[DAILY_SHOWN].reset_index(drop=True),
+    )
+
+
+def board_at(view: BoardView, ref: dt.datetime) -> pd.DataFrame:
+    """The board of a view as read at ref (board_moment()): transfer_board()'s rows and columns,
+    plus done_at and the words of the codes."""
+    rows = view.rows
+    if not view.live or rows.empty:
+        return rows
+    at = np.datetime64(ref)
+    requested, done = rows["requested_at"].to_numpy(), rows["done_at"].to_numpy()
+    return _waited(rows[(requested <= at) & (np.isnat(done) | (done > at))], ref, view.overdue_hours)
+
+
 def open_entrances(session: Session) -> pd.DataFrame:
     """The entrances open now (the only ones a transfer may use)."""
     rows = session.execute(
@@ -166,6 +256,16 @@ def transfer_teams(session: Session) -> pd.DataFrame:
         select(Team.id.label("team_id"), Team.name).where(Team.kind == "transfer").order_by(Team.id)
     ).mappings()
     return pd.DataFrame(rows.all(), columns=["team_id", "name"])
+
+
+def entrance_labels(session: Session) -> dict[int, str]:
+    """The open entrances for a picker: entrance_id → "name (road)"."""
+    return {int(r.entrance_id): f"{r.name} ({r.road})" for r in open_entrances(session).itertuples()}
+
+
+def team_labels(session: Session) -> dict[int, str]:
+    """The transfer teams for a picker: team_id → name."""
+    return {int(r.team_id): r.name for r in transfer_teams(session).itertuples()}
 
 
 # --- writes ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ exact answers, and the Huamei story read back from the seed."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -455,6 +456,53 @@ def test_the_board_counts_hours_waited_and_turns_red_after_24_hours(s, area) -> 
     assert overview.headline(s, NOW.date())["awaiting_transfer"] == 2
 
 
+def _same_board(view: transfers.BoardView, ref: dt.datetime, expected: pd.DataFrame) -> None:
+    """The view read at ref holds transfer_board()'s rows (a missing value may be NaN or None:
+    the page shows both as blank)."""
+
+    def plain(df: pd.DataFrame) -> list[list[object]]:
+        df = df.reset_index(drop=True).astype(object)
+        return df.where(df.notna(), None).values.tolist()
+
+    got = transfers.board_at(view, ref)
+    assert plain(got[transfers.BOARD_COLUMNS]) == plain(expected)
+
+
+def test_the_pages_board_view_is_the_board_of_the_day_at_every_moment(s, area) -> None:
+    first = report(s, area, "r1", at(D, 9))
+    report(s, area, "r6", at(D, 21))
+    report(s, area, "r7", at(D + dt.timedelta(days=1), 10), user="grid02")
+    first = step(s, area.shuji, first, "verified", at(D, 10))
+    first = step(s, area.grid01, first, "awaiting_transfer", at(D, 10, 30))
+    row = transfers.transfer_board(s, NOW.date(), now=NOW).iloc[0]
+    transfers.mark_transfer_done(
+        s, area.grid01, int(row["transfer_id"]), at(NOW.date(), 12), destination="shelter",
+        expected_version=int(row["version"]), now=NOW,
+    )  # fmt: skip
+    # A past day: the board as it stood at the end of that day, whatever the clock says.
+    past = transfers.board_view(s, D, NOW.date(), "en")
+    assert not past.live
+    for clock in (at(D, 1), NOW):
+        ref = transfers.board_moment(D, NOW.date(), clock)
+        assert ref == transfers.reference_moment(s, D, NOW) == at(D, 23, 59) + dt.timedelta(seconds=59)
+        _same_board(past, ref, transfers.transfer_board(s, D, now=NOW))
+    # Today: finished at the moment it is read, before and after the 12:00 transfer and the 10:00 report.
+    live = transfers.board_view(s, NOW.date(), NOW.date(), "en")
+    assert live.live
+    for hour, minute in ((0, 5), (9, 59), (10, 0), (11, 59), (12, 0), (12, 1), (20, 0), (23, 59)):
+        clock = at(NOW.date(), hour, minute).replace(second=30, microsecond=7)
+        ref = transfers.board_moment(NOW.date(), NOW.date(), clock)
+        assert ref == clock.replace(microsecond=0)
+        expected = transfers.transfer_board(s, NOW.date(), now=ref)
+        _same_board(live, ref, expected)
+    board = transfers.board_at(live, at(NOW.date(), 11))
+    assert board["name"].tolist() == ["张三", "孙八", "周九"]
+    assert board["subject_word"].tolist() == ["Case"] * 3
+    assert board["overdue"].tolist() == [True, False, False]  # 26 h, 14 h and 1 h
+    assert transfers.board_at(live, at(NOW.date(), 13))["name"].tolist() == ["孙八", "周九"]
+    assert transfers.board_view(s, NOW.date(), NOW.date(), "zh").rows["subject_word"].tolist()[0] == "阳性"
+
+
 def test_planning_a_transfer_takes_only_an_open_entrance_and_a_transfer_team(s, area) -> None:
     report(s, area)
     row = transfers.transfer_board(s, D, now=NOW).iloc[0]
@@ -605,6 +653,25 @@ def test_source_analysis_by_housing_household_size_channel_and_household_spread(
     # Figures build without a browser (AppTest cannot draw them).
     assert len(sources.housing_figure(housing).data) == 1
     assert len(sources.curve_figure(sources.daily_cases_by_housing(s, later.date())).data) == 2
+    # The page's view: the same tables and figures, in the words of the language asked for.
+    view = sources.sources_view(s, later.date(), None, "en")
+    assert view.cases == 4 and view.spread == spread
+    assert view.leader == {"group": "Homestead houses · rented", "cases": 3, "share": "75%", "rate": 600.0}
+    assert view.by_compound.iloc[0][["compound", "kind"]].tolist() == ["许家宅", "Homestead houses"]
+    assert sources.sources_view(s, later.date(), later.date(), "en") is None
+    # A figure kept as its dict is drawn back the same, without validating it again.
+    import plotly.io as pio
+
+    from dashboard import i18n
+    from pages.sections.common import figure
+
+    for spec, built in (
+        (view.housing_chart, sources.housing_figure(housing, "en")),
+        (view.channels_chart, sources.bar_figure(
+            sources.cases_by_channel(s, later.date()), "channel", label=i18n.t("cases.col_channel", lang="en"), code_kind="case_channel", lang="en"
+        )),
+    ):  # fmt: skip
+        assert json.loads(pio.to_json(figure(spec), validate=False)) == json.loads(pio.to_json(built))
 
 
 # --- the Huamei story, read back through these functions -----------------------------------
