@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import audit, config, privacy, roles, validate
 from dashboard.errors import PermissionDenied, StaleEdit, ValidationError
+from dashboard.i18n import code
 from db.models import CADRE_LEVELS, PERSON_KINDS, VOLUNTEER_KINDS, DutyShift, Entrance, Grid, Person, Team
 
 PLAN_AHEAD_DAYS = 7
@@ -245,6 +246,11 @@ def on_duty(session: Session, moment: dt.datetime, team_id: int | None = None) -
     return _shift_rows(session, *conditions)
 
 
+def now_on(today: dt.date, clock: dt.datetime | None = None) -> dt.datetime:
+    """config.now() without a query, given the app's today (ui.today()): today at the clock's time."""
+    return dt.datetime.combine(today, (clock or dt.datetime.now()).replace(microsecond=0).time())
+
+
 def duty_moment(session: Session, as_of: dt.date, at: dt.time | None = None) -> dt.datetime:
     """The moment 'who is on duty' looks at: now on today, else the chosen time (noon) of as_of."""
     today = config.today(session)
@@ -280,11 +286,12 @@ def team_kind(session: Session, team_id: int | None) -> str | None:
 
 def teams_for(session: Session, user: roles.CurrentUser) -> pd.DataFrame:
     """The teams whose roster this user may edit (team_id, team, kind)."""
+    may, team_id = roster_scope(user)
+    if not may:
+        return pd.DataFrame(columns=["team_id", "team", "kind"])
     stmt = select(Team.id, Team.name, Team.kind).order_by(Team.id)
-    if not user.is_manager:
-        if user.role != "task" or user.team_id is None:
-            return pd.DataFrame(columns=["team_id", "team", "kind"])
-        stmt = stmt.where(Team.id == user.team_id)
+    if team_id is not None:
+        stmt = stmt.where(Team.id == team_id)
     return pd.DataFrame(session.execute(stmt).all(), columns=["team_id", "team", "kind"])
 
 
@@ -292,6 +299,148 @@ def entrance_choices(session: Session) -> pd.DataFrame:
     """Entrances for the guard-shift picker (entrance_id, entrance, is_open)."""
     rows = session.execute(select(Entrance.id, Entrance.name, Entrance.is_open).order_by(Entrance.id)).all()
     return pd.DataFrame(rows, columns=["entrance_id", "entrance", "is_open"])
+
+
+# --- reads as the pages show them --------------------------------------------------------------
+# The people and services pages rerun on every click: these read once through the shared cache
+# (ui.cached), the stored codes already in words of `lang`. None depends on who asks: the pages
+# mask names and phones per user (mask_staff) after the call.
+
+PEOPLE_SHOWN = [
+    "name", "phone", "kind", "cadre_level", "volunteer_kind", "organisation", "team", "grid", "active",
+]  # fmt: skip
+ROSTER_SHOWN = ["person_name", "phone", "team", "entrance", "starts_at", "ends_at", "task"]
+ON_DUTY_SHOWN = ["person_name", "phone", "kind", "team", "entrance", "starts_at", "ends_at", "task"]
+PERSON_CODES = {"kind": "person_kind", "cadre_level": "cadre_level", "volunteer_kind": "volunteer_kind"}
+
+
+def _words(df: pd.DataFrame, codes: dict[str, str], lang: str) -> pd.DataFrame:
+    """df with the stored codes of `codes` (column → code kind) in words of lang ('' for none)."""
+    return df.assign(
+        **{
+            col: [code(kind, v, lang) if isinstance(v, str) else "" for v in df[col]]
+            for col, kind in codes.items()
+            if col in df.columns
+        }
+    )
+
+
+def _times(df: pd.DataFrame) -> pd.DataFrame:
+    """Shift times as the lists show them (MM-DD HH:MM), no entrance as ''."""
+    return df.assign(
+        starts_at=[v.strftime("%m-%d %H:%M") for v in df["starts_at"]],
+        ends_at=[v.strftime("%m-%d %H:%M") for v in df["ends_at"]],
+        entrance=df["entrance"].fillna(""),
+    )
+
+
+def people_table(session: Session, kind: str | None, team_id: int | None, lang: str) -> pd.DataFrame:
+    """people_list() as the people page lists it: its columns, kinds and levels in words."""
+    return _words(people_list(session, kind, team_id)[PEOPLE_SHOWN], PERSON_CODES, lang)
+
+
+def team_names(session: Session) -> dict[int, str]:
+    """Every team for a picker: team_id → name, in teams_overview()'s order."""
+    return {int(i): n for i, n in session.execute(select(Team.id, Team.name).order_by(Team.id)).all()}
+
+
+def grid_names(session: Session) -> dict[int, str]:
+    """Every grid for a picker: grid_id → its number, in grid_assignment()'s order."""
+    return {
+        int(i): str(n) for i, n in session.execute(select(Grid.id, Grid.number).order_by(Grid.number)).all()
+    }
+
+
+def teams_table(session: Session, lang: str) -> pd.DataFrame:
+    """teams_overview() with each team's kind in words."""
+    return _words(teams_overview(session), {"kind": "team_kind"}, lang)
+
+
+def person_labels(session: Session, lang: str) -> dict[int, str]:
+    """Everyone for a manager's picker: person_id → "name · kind", in people_list()'s order."""
+    rows = session.execute(select(Person.id, Person.name, Person.kind).order_by(Person.kind, Person.id)).all()
+    return {int(i): f"{n} · {code('person_kind', k, lang)}" for i, n, k in rows}
+
+
+def person_record(session: Session, person_id: int) -> dict[str, object] | None:
+    """What the assignment form shows of a person: team_id, staff_grid_id, phone, active, stamp."""
+    p = session.get(Person, person_id)
+    if p is None:
+        return None
+    return {
+        "team_id": p.team_id,
+        "staff_grid_id": p.grid_id,
+        "phone": p.phone,
+        "active": bool(p.active),
+        "stamp": person_stamp(p),
+    }
+
+
+def roster_table(session: Session, day: dt.date, team_id: int | None = None) -> pd.DataFrame:
+    """roster() as the lists show it (times as MM-DD HH:MM)."""
+    return _times(roster(session, day, team_id))[ROSTER_SHOWN]
+
+
+def roster_scope(user: roles.CurrentUser) -> tuple[bool, int | None]:
+    """Whose roster a user may edit: (any at all, the one team they are confined to or None: every
+    team). The write functions check again."""
+    if user.is_manager:
+        return True, None
+    if user.role == "task" and user.team_id is not None:
+        return True, user.team_id
+    return False, None
+
+
+def team_ids(session: Session, team_id: int | None = None) -> list[int]:
+    """The teams a roster scope covers: every team (None) or the one that exists of team_id."""
+    stmt = select(Team.id).order_by(Team.id)
+    if team_id is not None:
+        stmt = stmt.where(Team.id == team_id)
+    return [int(i) for i in session.scalars(stmt)]
+
+
+def roster_members(session: Session, teams: list[int]) -> dict[int, str]:
+    """The active members of some teams for the roster form: person_id → "name · team"."""
+    names = team_names(session)
+    rows = session.execute(
+        select(Person.id, Person.name, Person.team_id)
+        .where(Person.active, Person.team_id.in_(teams))
+        .order_by(Person.kind, Person.id)
+    ).all()
+    return {int(i): f"{n} · {names.get(tm, '')}" for i, n, tm in rows}
+
+
+def guard_labels(session: Session, team_id: int | None, own_team: int | None) -> dict[int, str]:
+    """Who may stand guard in the services page's form: the active people of people_list(None,
+    team_id) who are guards or in own_team; person_id → name."""
+    df = people_list(session, None, team_id)
+    df = df[df["active"] & ((df["kind"] == "guard") | (df["team_id"] == own_team))]
+    return dict(zip(df["person_id"].astype(int), df["name"], strict=True))
+
+
+def shift_choices(session: Session, day: dt.date, team_id: int | None, teams: list[int]) -> pd.DataFrame:
+    """The shifts of roster(day, team_id) in some teams, for the edit form: shift_id, person_name,
+    starts_at, ends_at, task, entrance_id, stamp, and `span` (MM-DD HH:MM–MM-DD HH:MM)."""
+    df = roster(session, day, team_id)
+    df = df[df["team_id"].isin(teams)] if not df.empty else df
+    df = df[["shift_id", "person_name", "starts_at", "ends_at", "task", "entrance_id", "stamp"]]
+    return df.assign(
+        span=[f"{s:%m-%d %H:%M}–{e:%m-%d %H:%M}" for s, e in zip(df["starts_at"], df["ends_at"], strict=True)]
+    )
+
+
+def entrance_names(session: Session) -> dict[int, str]:
+    """Every entrance for the guard-shift picker: entrance_id → name."""
+    df = entrance_choices(session)
+    return dict(zip(df["entrance_id"].astype(int), df["entrance"], strict=True))
+
+
+def on_duty_table(session: Session, as_of: dt.date, at: str, lang: str) -> tuple[dt.datetime, pd.DataFrame]:
+    """Who is on duty at a time of a day (at: HH:MM[:SS]) as the people page lists them: the moment
+    and the list (times as MM-DD HH:MM, kinds in words)."""
+    moment = duty_moment(session, as_of, dt.time.fromisoformat(at))
+    duty = _words(_times(on_duty(session, moment)), {"kind": "person_kind"}, lang)
+    return moment, duty[ON_DUTY_SHOWN]
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -306,6 +455,22 @@ def _check_times(starts_at: object, ends_at: object, now: dt.datetime) -> tuple[
     if ends_at - starts_at > dt.timedelta(hours=MAX_SHIFT_HOURS):
         raise ValidationError("people.shift_too_long", hours=MAX_SHIFT_HOURS)
     return starts_at, ends_at
+
+
+def _check_shift(
+    session: Session,
+    starts_at: object,
+    ends_at: object,
+    entrance_id: int | None,
+    task: object,
+    now: dt.datetime,
+) -> tuple[dt.datetime, dt.datetime, str]:
+    """A shift's times, entrance and task as a new or edited shift may have them."""
+    starts_at, ends_at = _check_times(starts_at, ends_at, now)
+    task = validate.text(task, "people.task", max_len=100, required=False)
+    if entrance_id is not None and session.get(Entrance, entrance_id) is None:
+        raise ValidationError("common.not_found", what=f"entrance {entrance_id}")
+    return starts_at, ends_at, task
 
 
 def _require_roster(user: roles.CurrentUser, team_id: int | None) -> None:
@@ -333,10 +498,7 @@ def do_add_shift(
     _require_roster(user, person.team_id)
     if not person.active:
         raise ValidationError("people.inactive")
-    starts_at, ends_at = _check_times(starts_at, ends_at, now)
-    task = validate.text(task, "people.task", max_len=100, required=False)
-    if entrance_id is not None and session.get(Entrance, entrance_id) is None:
-        raise ValidationError("common.not_found", what=f"entrance {entrance_id}")
+    starts_at, ends_at, task = _check_shift(session, starts_at, ends_at, entrance_id, task, now)
     row = DutyShift(
         person_id=person_id,
         team_id=person.team_id,
@@ -373,10 +535,7 @@ def do_edit_shift(
     _require_roster(user, row.team_id)
     if shift_stamp(row) != stamp:
         raise StaleEdit("common.stale")
-    starts_at, ends_at = _check_times(starts_at, ends_at, now)
-    task = validate.text(task, "people.task", max_len=100, required=False)
-    if entrance_id is not None and session.get(Entrance, entrance_id) is None:
-        raise ValidationError("common.not_found", what=f"entrance {entrance_id}")
+    starts_at, ends_at, task = _check_shift(session, starts_at, ends_at, entrance_id, task, now)
     before = audit.snapshot(row)
     row.starts_at, row.ends_at, row.entrance_id, row.task = starts_at, ends_at, entrance_id, task
     session.flush()

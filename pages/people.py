@@ -6,45 +6,44 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import config, people, roles, ui
+from dashboard import people, roles, ui
 from dashboard.i18n import code, t
+from pages.sections import common
+from pages.sections.common import page_context, show_flash
+from pages.sections.shift_form import shift_form
 
-user = ui.require_user()
-day = ui.as_of()
-today = ui.today()
-meeting = ui.meeting_mode(user)
+FLASH = "ppl_flash"
+ctx = page_context()
+user, day, meeting = ctx.user, ctx.day, ctx.meeting
 can_edit_people = roles.allowed(user, "people.edit") and not meeting
-with ui.read_session() as _s:
-    editable_teams = people.teams_for(_s, user) if not meeting else pd.DataFrame(columns=["team_id"])
+may_roster, roster_team = people.roster_scope(user)
+editable_teams = ui.cached(people.team_ids, roster_team) if may_roster and not meeting else []
 
 st.title(t("people.title"))
-flash = st.session_state.pop("ppl_flash", None)
-if flash:
-    st.success(flash)
+show_flash(FLASH)
 
-COLS = {
-    "name": t("common.name"),
-    "person_name": t("common.name"),
-    "phone": t("common.phone"),
-    "kind": t("people.kind"),
-    "cadre_level": t("people.cadre_level"),
-    "volunteer_kind": t("people.volunteer_kind"),
-    "organisation": t("people.organisation"),
-    "team": t("common.team"),
-    "grid": t("people.grid"),
-    "active": t("people.active"),
-    "members": t("people.members"),
-    "entrance": t("people.entrance"),
-    "starts_at": t("people.starts_at"),
-    "ends_at": t("people.ends_at"),
-    "task": t("people.task"),
+COLUMN_KEYS = {
+    "name": "common.name",
+    "person_name": "common.name",
+    "phone": "common.phone",
+    "kind": "people.kind",
+    "cadre_level": "people.cadre_level",
+    "volunteer_kind": "people.volunteer_kind",
+    "organisation": "people.organisation",
+    "team": "common.team",
+    "grid": "people.grid",
+    "active": "people.active",
+    "members": "people.members",
+    "entrance": "people.entrance",
+    "starts_at": "people.starts_at",
+    "ends_at": "people.ends_at",
+    "task": "people.task",
 }
 
 
 def done(message: str) -> None:
     """Keep the success message across the rerun that shows the new figures."""
-    st.session_state["ppl_flash"] = message
-    st.rerun()
+    common.done(FLASH, message)
 
 
 def seen(name: str, key: object, value: str | None = None) -> str | None:
@@ -55,26 +54,13 @@ def seen(name: str, key: object, value: str | None = None) -> str | None:
     return store.get(str(key))
 
 
-def show(df: pd.DataFrame, columns: list[str]) -> None:
-    """A staff table: names and phones shown as this user's role allows (none in meeting mode)."""
+def show(df: pd.DataFrame, columns: list[str], headings: dict[str, str] | None = None) -> None:
+    """A staff table of display-ready columns: names and phones shown as this user's role allows
+    (none in meeting mode)."""
     shown = people.mask_staff(df, user, meeting=meeting)
-    for col, kind in (
-        ("kind", "person_kind"),
-        ("cadre_level", "cadre_level"),
-        ("volunteer_kind", "volunteer_kind"),
-    ):
-        if col in shown.columns:
-            shown[col] = shown[col].map(lambda v, k=kind: code(k, v) if isinstance(v, str) else "")
     keep = [c for c in columns if c in shown.columns]
-    st.dataframe(shown[keep].rename(columns=COLS), hide_index=True, width="stretch")
-
-
-def _fmt_time(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for col in ("starts_at", "ends_at"):
-        out[col] = out[col].map(lambda v: v.strftime("%m-%d %H:%M"))
-    out["entrance"] = out["entrance"].fillna("")
-    return out
+    labels = headings or common.column_labels(COLUMN_KEYS)
+    st.dataframe(shown[keep].rename(columns=labels), hide_index=True, width="stretch")
 
 
 # --- people -----------------------------------------------------------------------------------
@@ -92,10 +78,8 @@ def people_tab() -> None:
     st.caption(
         t("people.volunteers_by_kind", **{v: counts.get(f"volunteer.{v}", 0) for v in people.VOLUNTEER_KINDS})
     )
-    teams = ui.cached(people.teams_overview)
-    team_labels = {None: t("common.all")} | dict(
-        zip(teams["team_id"].astype(int), teams["team"], strict=True)
-    )
+    teams = ui.cached(people.team_names)
+    team_labels = {None: t("common.all")} | teams
     kind = st.selectbox(
         t("people.kind"),
         [None, *people.PERSON_KINDS],
@@ -103,47 +87,25 @@ def people_tab() -> None:
         key="ppl_kind",
     )
     team_id = st.selectbox(t("common.team"), list(team_labels), format_func=team_labels.get, key="ppl_team")
-    listed = ui.cached(people.people_list, kind, team_id)
+    listed = ui.cached(people.people_table, kind, team_id, ctx.lang)
     if listed.empty:
         ui.empty("people.none_people")
     else:
-        show(
-            listed,
-            [
-                "name",
-                "phone",
-                "kind",
-                "cadre_level",
-                "volunteer_kind",
-                "organisation",
-                "team",
-                "grid",
-                "active",
-            ],
-        )
+        show(listed, people.PEOPLE_SHOWN)
     if can_edit_people:
         assign_form(teams)
 
 
-def assign_form(teams: pd.DataFrame) -> None:
-    everyone = ui.cached(people.people_list)
-    if everyone.empty:
+def assign_form(teams: dict[int, str]) -> None:
+    labels = ui.cached(people.person_labels, ctx.lang)
+    if not labels:
         return
-    grids = ui.cached(people.grid_assignment)
-    team_opts = {None: t("people.no_team")} | dict(
-        zip(teams["team_id"].astype(int), teams["team"], strict=True)
-    )
-    grid_opts = {None: t("people.no_grid")} | dict(
-        zip(grids["grid_id"].astype(int), grids["grid"].astype(str), strict=True)
-    )
+    team_opts = {None: t("people.no_team")} | teams
+    grid_opts = {None: t("people.no_grid")} | ui.cached(people.grid_names)
     st.divider()
     st.markdown(f"**{t('people.form_assign')}**")
-    labels = {
-        int(pid): f"{name} · {code('person_kind', kind)}"
-        for pid, name, kind in zip(everyone["person_id"], everyone["name"], everyone["kind"], strict=True)
-    }
     person_id = st.selectbox(t("people.person"), list(labels), format_func=labels.get, key="ppl_person")
-    row = everyone[everyone["person_id"] == person_id].iloc[0]
+    row = ui.cached(people.person_record, person_id)
     team_now = None if pd.isna(row["team_id"]) else int(row["team_id"])
     grid_now = None if pd.isna(row["staff_grid_id"]) else int(row["staff_grid_id"])
     with st.form("ppl_assign_form"):
@@ -237,29 +199,23 @@ def assign_form(teams: pd.DataFrame) -> None:
 
 def teams_tab() -> None:
     st.markdown(f"**{t('people.teams_title')}**")
-    teams = ui.cached(people.teams_overview)
+    teams = ui.cached(people.teams_table, ctx.lang)
     if teams.empty:
         ui.empty("people.none_teams")
     else:
-        shown = people.mask_staff(teams, user, meeting=meeting)
-        shown["kind"] = shown["kind"].map(lambda v: code("team_kind", v))
-        renamed = {
+        headings = {
             "team": t("common.team"),
             "kind": t("people.kind"),
             "person_name": t("people.lead"),
             "members": t("people.members"),
         }
-        st.dataframe(
-            shown[[c for c in renamed if c in shown.columns]].rename(columns=renamed),
-            hide_index=True,
-            width="stretch",
-        )
+        show(teams, list(headings), headings)
     st.markdown(f"**{t('people.grids_title')}**")
     grids = ui.cached(people.grid_assignment)
     if grids.empty:
         ui.empty("people.none_grids")
     else:
-        renamed = {
+        headings = {
             "grid": t("common.grid"),
             "grid_name": t("people.grid_name"),
             "person_name": t("people.leader"),
@@ -268,12 +224,7 @@ def teams_tab() -> None:
             "volunteer": code("person_kind", "volunteer"),
             "total": t("people.total"),
         }
-        shown = people.mask_staff(grids, user, meeting=meeting)
-        st.dataframe(
-            shown[[c for c in renamed if c in shown.columns]].rename(columns=renamed),
-            hide_index=True,
-            width="stretch",
-        )
+        show(grids, list(headings), headings)
 
 
 # --- roster -----------------------------------------------------------------------------------
@@ -281,10 +232,7 @@ def teams_tab() -> None:
 
 def roster_tab() -> None:
     st.markdown(f"**{t('people.roster_day', date=day.isoformat())}**")
-    teams = ui.cached(people.teams_overview)
-    team_labels = {None: t("common.all")} | dict(
-        zip(teams["team_id"].astype(int), teams["team"], strict=True)
-    )
+    team_labels = {None: t("common.all")} | ui.cached(people.team_names)
     default = (
         list(team_labels).index(user.team_id) if user.role == "task" and user.team_id in team_labels else 0
     )
@@ -295,72 +243,48 @@ def roster_tab() -> None:
         format_func=team_labels.get,
         key="roster_team",
     )
-    shifts = ui.cached(people.roster, day, team_id)
+    shifts = ui.cached(people.roster_table, day, team_id)
     if shifts.empty:
         ui.empty("people.none_roster")
     else:
-        show(_fmt_time(shifts), ["person_name", "phone", "team", "entrance", "starts_at", "ends_at", "task"])
+        show(shifts, people.ROSTER_SHOWN)
     if meeting:
         return
-    if not roles.allowed(user, "services.roster") or editable_teams.empty:
+    if not roles.allowed(user, "services.roster") or not editable_teams:
         if user.role not in ("viewer",):
             st.caption(t("people.no_roster_rights"))
         return
-    team_ids = set(editable_teams["team_id"].astype(int))
-    members = ui.cached(people.people_list)
-    members = members[members["active"] & members["team_id"].isin(list(team_ids))]
-    entrances = ui.cached(people.entrance_choices)
-    e_labels = {None: t("people.no_entrance")} | dict(
-        zip(entrances["entrance_id"].astype(int), entrances["entrance"], strict=True)
-    )
+    entrances = {None: t("people.no_entrance")} | ui.cached(people.entrance_names)
     st.divider()
     st.markdown(f"**{t('people.form_add')}**")
-    if members.empty:
+    members = ui.cached(people.roster_members, editable_teams)
+    if not members:
         st.info(t("people.no_team_people"))
     else:
-        labels = {
-            int(pid): f"{name} · {team}"
-            for pid, name, team in zip(members["person_id"], members["name"], members["team"], strict=True)
-        }
-        with st.form("roster_add_form"):
-            person_id = st.selectbox(
-                t("people.person"), list(labels), format_func=labels.get, key="roster_person"
-            )
-            start_day = st.date_input(t("people.start_day"), value=day, key="roster_start_day")
-            start_time = st.time_input(
-                t("people.start_time"), value=dt.time(8, 0), step=1800, key="roster_start"
-            )
-            end_day = st.date_input(t("people.end_day"), value=day, key="roster_end_day")
-            end_time = st.time_input(t("people.end_time"), value=dt.time(16, 0), step=1800, key="roster_end")
-            task = st.text_input(t("people.task"), max_chars=100, key="roster_task")
-            entrance_id = st.selectbox(
-                t("people.entrance"), list(e_labels), format_func=e_labels.get, key="roster_entrance"
-            )
-            submitted = st.form_submit_button(
-                t("common.save"), type="primary", width="stretch", key="roster_submit"
-            )
-        if submitted:
-            saved = ui.write(
-                people.do_add_shift,
-                user,
-                int(person_id),
-                dt.datetime.combine(start_day, start_time),
-                dt.datetime.combine(end_day, end_time),
-                entrance_id=entrance_id,
-                task=task,
-            )
-            if saved is not None:
-                done(t("common.saved"))
-    mine = shifts[shifts["team_id"].isin(list(team_ids))] if not shifts.empty else shifts
+        shift_form(
+            ctx,
+            form="roster_add_form",
+            prefix="roster",
+            persons=members,
+            entrances=entrances,
+            entrance_label=t("people.entrance"),
+            entrance_first=False,
+            with_task=True,
+            primary=True,
+            flash=FLASH,
+        )
+    mine = ui.cached(people.shift_choices, day, team_id, editable_teams)
     if mine.empty:
         return
+    edit_form(mine, entrances)
+
+
+def edit_form(mine: pd.DataFrame, entrances: dict) -> None:
     st.markdown(f"**{t('people.form_edit')}**")
     shown = people.mask_staff(mine, user, meeting=meeting)
     labels = {
-        int(sid): f"{name} · {s:%m-%d %H:%M}–{e:%m-%d %H:%M}"
-        for sid, name, s, e in zip(
-            mine["shift_id"], shown["person_name"], mine["starts_at"], mine["ends_at"], strict=True
-        )
+        int(sid): f"{name} · {span}"
+        for sid, name, span in zip(mine["shift_id"], shown["person_name"], mine["span"], strict=True)
     }
     shift_id = st.selectbox(t("people.shift"), list(labels), format_func=labels.get, key="roster_edit_shift")
     row = mine[mine["shift_id"] == shift_id].iloc[0]
@@ -383,9 +307,9 @@ def roster_tab() -> None:
         )
         entrance_id = st.selectbox(
             t("people.entrance"),
-            list(e_labels),
-            index=list(e_labels).index(current_entrance) if current_entrance in e_labels else 0,
-            format_func=e_labels.get,
+            list(entrances),
+            index=list(entrances).index(current_entrance) if current_entrance in entrances else 0,
+            format_func=entrances.get,
             key=f"roster_e_ent_{shift_id}",
         )
         save = st.form_submit_button(t("common.save"), width="stretch", key="roster_edit_submit")
@@ -414,21 +338,15 @@ def roster_tab() -> None:
 
 
 def on_duty_tab() -> None:
-    with ui.read_session() as s:
-        now = config.now(s)
-    default = now.time().replace(second=0, microsecond=0) if day == today else dt.time(12, 0)
+    now = people.now_on(ctx.today)
+    default = now.time().replace(second=0, microsecond=0) if day == ctx.today else dt.time(12, 0)
     chosen = st.time_input(t("people.pick_time"), value=default, step=900, key="duty_time")
-    with ui.read_session() as s:
-        moment = people.duty_moment(s, day, chosen)
-        duty = people.on_duty(s, moment)
+    moment, duty = ui.cached(people.on_duty_table, day, chosen.isoformat(), ctx.lang)
     st.markdown(f"**{t('people.on_duty_at', moment=moment.strftime('%Y-%m-%d %H:%M'), n=len(duty))}**")
     if duty.empty:
         ui.empty("people.none_on_duty")
     else:
-        show(
-            _fmt_time(duty),
-            ["person_name", "phone", "kind", "team", "entrance", "starts_at", "ends_at", "task"],
-        )
+        show(duty, people.ON_DUTY_SHOWN)
 
 
 tab_people, tab_teams, tab_roster, tab_duty = st.tabs(

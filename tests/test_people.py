@@ -125,6 +125,85 @@ def test_roster_writes_are_scoped_validated_and_audited(world) -> None:
         assert s.get(DutyShift, row.id) is None
 
 
+def test_an_edited_shift_is_checked_like_a_new_one(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    start, end = at(TODAY, 8), at(TODAY, 16)
+    row = run_write(
+        engine, people.do_add_shift, u["guard"], i["g_1"], start, end, entrance_id=i["e1"], now=NOW
+    )
+    stamp = people.shift_stamp(row)
+    for starts, ends, extra, key in (
+        (end, start, {}, "people.shift_order"),
+        (start, start + dt.timedelta(hours=25), {}, "people.shift_too_long"),
+        (start, end, {"task": "x" * 101}, "common.too_long"),
+        (start, end, {"entrance_id": 99_999}, "common.not_found"),
+    ):
+        for write, args in (
+            (people.do_add_shift, (u["guard"], i["g_1"], starts, ends)),
+            (people.do_edit_shift, (u["guard"], row.id, starts, ends)),
+        ):
+            kw = {"stamp": stamp} if write is people.do_edit_shift else {}
+            with pytest.raises(ValidationError) as refused:
+                run_write(engine, write, *args, now=NOW, **kw, **extra)
+            assert refused.value.key == key, (write.__name__, key)
+
+
+def test_the_pages_reads_are_the_lists_in_words(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    with Session(engine) as s:
+        listed = people.people_list(s)
+        table = people.people_table(s, None, None, "en")
+        assert list(table.columns) == people.PEOPLE_SHOWN and list(table["name"]) == list(listed["name"])
+        assert table.set_index("name").loc["Driver Chen", ["kind", "cadre_level", "volunteer_kind"]].tolist() == [
+            "Sent-down cadre", "City", ""
+        ]  # fmt: skip
+        assert people.people_table(s, "guard", None, "zh")["kind"].tolist() == ["值守人员"] * 2
+        assert people.team_names(s) == dict(
+            zip(people.teams_overview(s)["team_id"], people.teams_overview(s)["team"], strict=True)
+        )
+        assert people.grid_names(s) == {i["g1"]: "1", i["g2"]: "2"}
+        labels = people.person_labels(s, "en")
+        assert list(labels) == list(listed["person_id"]) and labels[i["g_1"]] == "Guard Qian · Guard"
+        record = people.person_record(s, i["p_staff"])
+        assert record["stamp"] == listed.set_index("person_id").loc[i["p_staff"], "stamp"]
+        assert (record["team_id"], record["staff_grid_id"], record["active"]) == (None, i["g1"], True)
+        # The roster: the editors' scope, the members they may put on it, the shifts they may edit.
+        assert people.roster_scope(u["shuji"]) == (True, None) and people.roster_scope(u["guard"]) == (
+            True,
+            i["t_guard"],
+        )
+        assert people.roster_scope(u["grid1"]) == (False, None)
+        assert people.team_ids(s) == sorted(people.team_names(s)) and people.team_ids(s, i["t_guard"]) == [
+            i["t_guard"]
+        ]
+        assert list(people.teams_for(s, u["guard"])["team_id"]) == [i["t_guard"]]
+        assert people.roster_members(s, [i["t_guard"]]) == {
+            i["g_1"]: "Guard Qian · Guards",
+            i["g_2"]: "Guard Zhao · Guards",
+        }
+        shown = people.roster_table(s, DAY)
+        assert list(shown.columns) == people.ROSTER_SHOWN and len(shown) == 6
+        assert shown["starts_at"].iloc[0] == "05-19 20:00" and shown["entrance"].iloc[0] == "North gate"
+        choices = people.shift_choices(s, DAY, None, [i["t_a"]])
+        assert choices.empty
+        choices = people.shift_choices(s, DAY, None, people.team_ids(s))
+        assert list(choices["shift_id"]) == list(people.roster(s, DAY)["shift_id"])
+        assert choices["span"].iloc[0] == "05-19 20:00–05-20 02:00"
+        assert people.guard_labels(s, None, None) == {i["g_1"]: "Guard Qian", i["g_2"]: "Guard Zhao"}
+        assert people.guard_labels(s, i["t_a"], i["t_a"]) == {i["p_a"]: "Courier Sun"}
+        assert people.entrance_names(s) == {i["e1"]: "East gate", i["e2"]: "North gate", i["e3"]: "West gate"}
+        moment, duty = people.on_duty_table(s, DAY, "13:30:00", "en")
+        assert moment == at(DAY, 13, 30) and list(duty.columns) == people.ON_DUTY_SHOWN
+        assert sorted(duty["entrance"]) == ["East gate", "North gate", "North gate"] and set(
+            duty["kind"]
+        ) == {"Guard"}
+    assert people.now_on(TODAY, dt.datetime(2030, 1, 2, 3, 4, 5, 6)) == dt.datetime.combine(
+        TODAY, dt.time(3, 4, 5)
+    )
+
+
 def test_people_edits_belong_to_managers(world) -> None:
     engine, w = world
     i, u = w.ids, w.users
