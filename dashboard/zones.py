@@ -59,30 +59,44 @@ def rule_for(session: Session) -> ZoneRule:
 def building_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
     """Every building's zone on as_of: building_id, compound_id, grid_id, last_case, zone, steps_down_on."""
     rule = rule_for(session)
-    last_case = (
-        select(Household.building_id.label("building_id"), func.max(Case.found_on).label("last_case"))
-        .join(Resident, Resident.household_id == Household.id)
-        .join(Case, Case.resident_id == Resident.id)
-        .where(Case.found_on <= as_of)
-        .group_by(Household.building_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Building.id, Building.compound_id, Building.grid_id, last_case.c.last_case)
-        .outerjoin(last_case, last_case.c.building_id == Building.id)
-        .order_by(Building.id)
+    buildings = session.execute(
+        select(Building.id, Building.compound_id, Building.grid_id).order_by(Building.id)
     ).all()
-    df = pd.DataFrame(rows, columns=["building_id", "compound_id", "grid_id", "last_case"])
-    if df.empty:
-        return df.assign(zone=pd.Series(dtype=str), steps_down_on=pd.Series(dtype=object))
-    df["last_case"] = df["last_case"].map(lambda v: v if pd.notna(v) else None)
-    df["zone"] = [rule.zone(v, as_of) for v in df["last_case"]]
-    df["steps_down_on"] = [rule.steps_down_on(v, as_of) for v in df["last_case"]]
-    overrides = _overrides(session, as_of)
-    if overrides:
-        for building_id, zone in overrides.get("building", {}).items():
-            df.loc[df["building_id"] == building_id, ["zone", "steps_down_on"]] = [zone, None]
-    return df
+    columns = ["building_id", "compound_id", "grid_id", "last_case"]
+    if not buildings:
+        return pd.DataFrame(buildings, columns=columns).assign(
+            zone=pd.Series(dtype=str), steps_down_on=pd.Series(dtype=object)
+        )
+    last_of: dict[int, dt.date] = dict(
+        session.execute(
+            select(Household.building_id, func.max(Case.found_on))
+            .join(Resident, Resident.household_id == Household.id)
+            .join(Case, Case.resident_id == Resident.id)
+            .where(Case.found_on <= as_of)
+            .group_by(Household.building_id)
+        ).all()
+    )
+    ids, compound_ids, grid_ids = (list(c) for c in zip(*buildings, strict=True))
+    last_case = [last_of.get(b) for b in ids]
+    # The zone and step-down day depend on the last case's day alone: work each day out once.
+    by_day = {d: (rule.zone(d, as_of), rule.steps_down_on(d, as_of)) for d in set(last_case)}
+    zone = [by_day[d][0] for d in last_case]
+    steps = [by_day[d][1] for d in last_case]
+    forced = _overrides(session, as_of)["building"]
+    if forced:
+        for i, b in enumerate(ids):
+            if b in forced:
+                zone[i], steps[i] = forced[b], None
+    return pd.DataFrame(
+        {
+            "building_id": ids,
+            "compound_id": compound_ids,
+            "grid_id": grid_ids,
+            "last_case": pd.Series(last_case, dtype=object),
+            "zone": zone,
+            "steps_down_on": pd.Series(steps, dtype=object),
+        }
+    )
 
 
 def _overrides(session: Session, as_of: dt.date) -> dict[str, dict[int, str]]:
@@ -100,32 +114,48 @@ def _overrides(session: Session, as_of: dt.date) -> dict[str, dict[int, str]]:
     return out
 
 
-def compound_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
-    """Every compound's zone on as_of (the strictest of its buildings): compound_id, zone, steps_down_on."""
-    b = building_zones(session, as_of)
+def compound_zones(session: Session, as_of: dt.date, buildings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every compound's zone on as_of (the strictest of its buildings): compound_id, zone, steps_down_on.
+
+    `buildings` is building_zones(session, as_of) when the caller already has it.
+    """
+    b = building_zones(session, as_of) if buildings is None else buildings
     if b.empty:
         return pd.DataFrame(columns=["compound_id", "zone", "steps_down_on", "sealed_buildings"])
-    b["rank"] = b["zone"].map(ORDER)
-    out = []
-    for compound_id, part in b.groupby("compound_id"):
-        strictest = part.loc[part["rank"].idxmin()]
-        steps = [
-            d
-            for d, z in zip(part["steps_down_on"], part["zone"], strict=True)
-            if z == strictest["zone"] and d
-        ]
-        out.append(
-            {
-                "compound_id": int(compound_id),
-                "zone": strictest["zone"],
-                "steps_down_on": max(steps) if steps else None,
-                "sealed_buildings": int((part["zone"] == "sealed").sum()),
-            }
-        )
-    df = pd.DataFrame(out)
-    for compound_id, zone in _overrides(session, as_of)["compound"].items():
-        df.loc[df["compound_id"] == compound_id, ["zone", "steps_down_on"]] = [zone, None]
-    return df
+    # Per compound: the strictest zone (first building of that rank), the latest step-down day
+    # among the buildings in that zone, and how many buildings are sealed.
+    strictest: dict[int, str] = {}
+    sealed: dict[int, int] = {}
+    for compound_id, zone in zip(b["compound_id"].tolist(), b["zone"].tolist(), strict=True):
+        now = strictest.get(compound_id)
+        if now is None or ORDER[zone] < ORDER[now]:
+            strictest[compound_id] = zone
+        sealed[compound_id] = sealed.get(compound_id, 0) + (zone == "sealed")
+    latest: dict[int, dt.date] = {}
+    for compound_id, zone, day in zip(
+        b["compound_id"].tolist(), b["zone"].tolist(), b["steps_down_on"].tolist(), strict=True
+    ):
+        if (
+            day
+            and zone == strictest[compound_id]
+            and (compound_id not in latest or day > latest[compound_id])
+        ):
+            latest[compound_id] = day
+    ids = sorted(strictest)
+    zone = [strictest[c] for c in ids]
+    steps = [latest.get(c) for c in ids]
+    for compound_id, forced in _overrides(session, as_of)["compound"].items():
+        if compound_id in strictest:
+            i = ids.index(compound_id)
+            zone[i], steps[i] = forced, None
+    return pd.DataFrame(
+        {
+            "compound_id": [int(c) for c in ids],
+            "zone": zone,
+            "steps_down_on": pd.Series(steps, dtype=object),
+            "sealed_buildings": [sealed[c] for c in ids],
+        }
+    )
 
 
 def zone_counts(session: Session, as_of: dt.date) -> dict[str, int]:

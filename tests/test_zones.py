@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from dashboard import zones
 from dashboard.errors import PermissionDenied, ValidationError
-from db.models import AuditLog, Case, Setting
+from db.models import AuditLog, Building, Case, Household, Resident, Setting
 from tests.test_cases import build_area
 
 D = dt.date(2022, 4, 5)
@@ -147,3 +148,90 @@ def test_an_announced_zone_overrides_the_rule_for_its_period_and_is_audited(s: S
     assert len(zones.zone_overrides(s, D + 5 * DAY)) == 2
     actions = s.scalars(select(AuditLog.action).where(AuditLog.table_name == "zone_change")).all()
     assert sorted(actions) == ["cases.zone", "cases.zone", "cases.zone_end"]
+
+
+# --- the quick zones equal the rule applied building by building -----------------------------
+
+
+def _reference_building_zones(s: Session, as_of: dt.date) -> pd.DataFrame:
+    """building_zones as first written: one ORM join, then the rule row by row (slow, plain)."""
+    rule = zones.rule_for(s)
+    last_case = (
+        select(Household.building_id.label("building_id"), func.max(Case.found_on).label("last_case"))
+        .join(Resident, Resident.household_id == Household.id)
+        .join(Case, Case.resident_id == Resident.id)
+        .where(Case.found_on <= as_of)
+        .group_by(Household.building_id)
+        .subquery()
+    )
+    rows = s.execute(
+        select(Building.id, Building.compound_id, Building.grid_id, last_case.c.last_case)
+        .outerjoin(last_case, last_case.c.building_id == Building.id)
+        .order_by(Building.id)
+    ).all()
+    df = pd.DataFrame(rows, columns=["building_id", "compound_id", "grid_id", "last_case"])
+    if df.empty:
+        return df.assign(zone=pd.Series(dtype=str), steps_down_on=pd.Series(dtype=object))
+    df["last_case"] = df["last_case"].map(lambda v: v if pd.notna(v) else None)
+    df["zone"] = [rule.zone(v, as_of) for v in df["last_case"]]
+    df["steps_down_on"] = [rule.steps_down_on(v, as_of) for v in df["last_case"]]
+    for building_id, zone in zones._overrides(s, as_of)["building"].items():
+        df.loc[df["building_id"] == building_id, ["zone", "steps_down_on"]] = [zone, None]
+    return df
+
+
+def _reference_compound_zones(s: Session, as_of: dt.date) -> pd.DataFrame:
+    """compound_zones as first written: the strictest building of each compound, group by group."""
+    b = _reference_building_zones(s, as_of)
+    if b.empty:
+        return pd.DataFrame(columns=["compound_id", "zone", "steps_down_on", "sealed_buildings"])
+    b["rank"] = b["zone"].map(zones.ORDER)
+    out = []
+    for compound_id, part in b.groupby("compound_id"):
+        strictest = part.loc[part["rank"].idxmin()]
+        steps = [
+            d
+            for d, z in zip(part["steps_down_on"], part["zone"], strict=True)
+            if z == strictest["zone"] and d
+        ]
+        out.append(
+            {
+                "compound_id": int(compound_id),
+                "zone": strictest["zone"],
+                "steps_down_on": max(steps) if steps else None,
+                "sealed_buildings": int((part["zone"] == "sealed").sum()),
+            }
+        )
+    df = pd.DataFrame(out)
+    for compound_id, zone in zones._overrides(s, as_of)["compound"].items():
+        df.loc[df["compound_id"] == compound_id, ["zone", "steps_down_on"]] = [zone, None]
+    return df
+
+
+def _same_zones(s: Session, day: dt.date) -> None:
+    pd.testing.assert_frame_equal(zones.building_zones(s, day), _reference_building_zones(s, day))
+    pd.testing.assert_frame_equal(zones.compound_zones(s, day), _reference_compound_zones(s, day))
+    b = zones.building_zones(s, day)
+    pd.testing.assert_frame_equal(zones.compound_zones(s, day, b), _reference_compound_zones(s, day))
+
+
+def test_zones_equal_the_rule_building_by_building_with_overrides(s: Session) -> None:
+    area = build_area(s)
+    _same_zones(s, D)  # no case at all
+    add_case(s, area.r["r1"], D)
+    add_case(s, area.r["r6"], D + 4 * DAY)
+    add_case(s, area.r["r7"], D + 9 * DAY)
+    s.add(Building(compound_id=area.pub, grid_id=None, name="无网格楼"))  # grid_id NULL: a float column
+    now = dt.datetime.combine(D + 12 * DAY, dt.time(9))
+    zones.announce_zone(s, area.shuji, building_id=area.a2, zone="controlled", start_on=D + 5 * DAY, end_on=D + 7 * DAY, reason="区通告", now=now)  # fmt: skip
+    zones.announce_zone(s, area.shuji, compound_id=area.pub, zone="precaution", start_on=D + 10 * DAY, reason="解除", now=now)  # fmt: skip
+    for offset in range(-1, 26):
+        _same_zones(s, D + offset * DAY)
+
+
+def test_zones_equal_the_rule_building_by_building_on_the_seeded_area(seeded: Session) -> None:
+    first, last = seeded.execute(select(func.min(Case.found_on), func.max(Case.found_on))).one()
+    day = first - DAY
+    while day <= last + 15 * DAY:
+        _same_zones(seeded, day)
+        day += 4 * DAY

@@ -1,0 +1,204 @@
+"""A folium map as the arguments streamlit-folium's component takes, with folium's tree rendered once.
+
+streamlit-folium 0.27's st_folium renders a map three times before it sends it: the whole figure,
+the map again, then every element's script once more for the component. `folium_parts` gives the
+same arguments (tests/test_map.py checks them against st_folium's own) doing each piece once:
+
+1. the layout pass: every element's render() as folium runs it (style maps, links, headers, the
+   layers' add-to-map children), but with the elements' script macros held back: nothing reads
+   the figure's script, and for the GeoJSON layers it is the costly part (their data as JSON,
+   compiled again as a Jinja template);
+2. the header and html from the figure, and the script from streamlit-folium's own helpers;
+3. the bounds of what is drawn, from the layers' coordinates in one sweep.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from textwrap import dedent
+from types import SimpleNamespace
+from typing import Any
+
+import folium
+import folium.elements
+import folium.plugins
+from branca.element import Element, MacroElement
+from jinja2.utils import htmlsafe_json_dumps
+
+
+class _NoScript:
+    """An element's template with its script macro held back (everything else as it was)."""
+
+    def __init__(self, template: Any) -> None:
+        self._template = template
+        module = template.module
+        self.module = SimpleNamespace(
+            **{name: getattr(module, name) for name in ("header", "html") if hasattr(module, name)}
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._template, name)
+
+
+def _elements(element: Element) -> Iterator[Element]:
+    yield element
+    for child in element._children.values():
+        yield from _elements(child)
+
+
+@contextmanager
+def _scripts_held_back(m: folium.Map) -> Iterator[None]:
+    swapped: list[tuple[MacroElement, bool, Any]] = []
+    stubs: dict[int, _NoScript] = {}
+    try:
+        for element in _elements(m):
+            template = getattr(element, "_template", None)
+            if not isinstance(element, MacroElement) or template is None:
+                continue
+            if not hasattr(template.module, "script"):
+                continue
+            stub = stubs.get(id(template))
+            if stub is None:
+                stub = stubs[id(template)] = _NoScript(template)
+            swapped.append((element, "_template" in vars(element), template))
+            element._template = stub
+        yield
+    finally:
+        for element, own, template in swapped:
+            if own:
+                element._template = template
+            else:
+                del element._template
+
+
+def _rewritten(text: str) -> str:
+    """streamlit-folium's rewrites of the leaflet script (all but dedent and the drawnItems line)."""
+    text = text.replace("alert(coords);", "")
+    return re.sub(r"drawnItems_draw_control_div_\d+", "drawnItems", text)
+
+
+def _map_string(m: folium.Map) -> str:
+    """streamlit_folium._get_map_string(m), with the GeoJSON layers' data set aside meanwhile.
+
+    The layers' data is nearly all of the script. It is written once, into a one-line JSON text
+    (never holding a newline, starting and ending with a brace), so streamlit-folium's rewrites of
+    the whole script (renaming variables, resolving element references, dedent) do to it exactly
+    what they do to it in place: nothing, unless it holds one of the renamed names.
+    """
+    import streamlit_folium as sf
+
+    if isinstance(m, folium.plugins.DualMap):
+        return sf._get_map_string(m)
+    held: list[tuple[folium.GeoJson, Any, str]] = []
+    for element in _elements(m):
+        if isinstance(element, folium.GeoJson) and element.embed:
+            token = "juweiheld" + uuid.uuid4().hex
+            held.append((element, element.data, token))
+            element.data = token
+    try:
+        leaflet, mappings = sf._generate_leaflet_string(m, nested=True, base_id="div")
+    finally:
+        for element, data, _ in held:
+            element.data = data
+    leaflet = dedent(_rewritten(sf._resolve_element_refs(sf._replace_folium_vars(leaflet, mappings))))
+    for element, data, token in held:
+        policies = element._template.environment.policies
+        text = str(
+            htmlsafe_json_dumps(data, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
+        )
+        if any(name in text for name in mappings):
+            text = sf._replace_folium_vars(text, mappings)
+        text = _rewritten(sf._resolve_element_refs(text))
+        leaflet = leaflet.replace(f'"{token}"', text)
+    if "drawnItems" not in leaflet:
+        leaflet += "\nvar drawnItems = [];"
+    return leaflet
+
+
+def _positions(coords: Any, out: list[Any]) -> None:
+    if coords and isinstance(coords[0], (float, int)):
+        out.append(coords)
+        return
+    for c in coords:
+        _positions(c, out)
+
+
+def _min_max(bounds: list[list[Any]], other: list[list[Any]]) -> list[list[Any]]:
+    """branca's way of merging two bounds (None where nothing is known)."""
+
+    def pick(f: Any, x: Any, y: Any) -> Any:
+        return y if x is None else x if y is None else f(x, y)
+
+    return [
+        [pick(min, bounds[0][0], other[0][0]), pick(min, bounds[0][1], other[0][1])],
+        [pick(max, bounds[1][0], other[1][0]), pick(max, bounds[1][1], other[1][1])],
+    ]
+
+
+def _self_bounds(element: Element) -> list[list[Any]]:
+    data = getattr(element, "data", None)
+    fast = type(element)._get_self_bounds is folium.GeoJson._get_self_bounds
+    if not fast or not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        return element._get_self_bounds()
+    points: list[Any] = []
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        if not geometry:
+            continue
+        coords = geometry["coordinates"]
+        if coords and isinstance(coords[0], (float, int)):
+            points.append(coords)  # a point
+        else:
+            _positions(coords, points)
+    if not points:
+        return [[None, None], [None, None]]
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]  # GeoJSON is [lon, lat]
+
+
+def _bounds(element: Element) -> list[list[Any]]:
+    """element.get_bounds(), with each GeoJSON layer's coordinates swept in one pass."""
+    if type(element).get_bounds is not Element.get_bounds:
+        return element.get_bounds()  # an element with its own way
+    bounds = _self_bounds(element)
+    for child in element._children.values():
+        bounds = _min_max(bounds, _bounds(child))
+    return bounds
+
+
+def folium_parts(m: folium.Map, key: str | None) -> dict[str, Any]:
+    """What st_folium(m, key=key) sends streamlit-folium's component, derived from map `m`.
+
+    Keys: script, header, html, id, css_links, js_links, hash (the component key), bounds, zoom.
+    The map is used up: render a new one for another call.
+    """
+    import streamlit_folium as sf
+
+    figure = m.get_root()
+    with _scripts_held_back(m):
+        for child in list(figure._children.values()):
+            child.render()
+    html, header = sf._get_html(m), sf._get_header(m)  # before the script: it renames elements
+    script = _map_string(m)
+    css: list[str] = []
+    js: list[str] = []
+    for element in _elements(m):
+        if isinstance(element, folium.elements.JSCSSMixin):
+            css.extend(href for _, href in element.default_css)
+            js.extend(src for _, src in element.default_js)
+    (s, w), (n, e) = _bounds(m)
+    return {
+        "script": script,
+        "header": header,
+        "html": html,
+        "id": sf.get_full_id(m),
+        "css_links": list(dict.fromkeys(css)),
+        "js_links": list(dict.fromkeys(js)),
+        "hash": sf.generate_js_hash(script, key, False),
+        "bounds": {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
+        "zoom": m.options.get("zoom"),
+    }
