@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import folium
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from dashboard import assets, i18n, maps
+from dashboard import assets, i18n, maps, maps_coords
 from tests.helpers import open_app, texts
 from tests.test_overview import JS_BREAK, XSS, D, build_world, world_database
 
@@ -423,6 +424,168 @@ def test_the_cached_component_arguments_are_what_st_folium_would_send(
     assert ours["hash"] == theirs["key"]
     assert theirs["default"] == {"last_object_clicked": None}
     assert theirs["returned_objects"] == ["last_object_clicked"]
+
+
+def _st_folium_sends(m: folium.Map, key: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The arguments streamlit-folium's own st_folium hands its component for map m."""
+    import streamlit_folium as sf
+
+    sent: list[dict[str, object]] = []
+    monkeypatch.setattr(sf, "_component_func", lambda **kwargs: sent.append(kwargs))
+    sf.st_folium(m, key=key, height=500, use_container_width=True, returned_objects=["last_object_clicked"])
+    return sent[0]
+
+
+def _same_as_st_folium(ours: dict[str, object], theirs: dict[str, object]) -> None:
+    for name in ("script", "header", "html", "id", "css_links", "js_links"):
+        assert ours[name] == theirs[name], name
+    assert ours["hash"] == theirs["key"]
+
+
+@pytest.mark.parametrize(
+    ("tiles", "compact", "lang"), [("none", False, "zh"), ("amap", False, "en"), ("osm", True, "zh")]
+)
+def test_folium_parts_are_what_st_folium_sends(
+    world: tuple[Session, dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    tiles: str,
+    compact: bool,
+    lang: str,
+) -> None:
+    """maps.folium_parts renders the tree once; the component gets what st_folium would send it."""
+    import copy
+
+    import streamlit_folium as sf
+
+    s, _ = world
+    m = maps.build_map(maps.map_data(s, D, hour=10), tiles=tiles, lang=lang, compact=compact)
+    twin = copy.deepcopy(m)  # the same map, element ids and all
+    ours = maps.folium_parts(m, "m")
+    _same_as_st_folium(ours, _st_folium_sends(twin, "m", monkeypatch))
+    (south, west), (north, east) = twin.get_bounds()
+    assert ours["bounds"] == {
+        "_southWest": {"lat": south, "lng": west},
+        "_northEast": {"lat": north, "lng": east},
+    }
+    assert ours["zoom"] == twin.options.get("zoom") and ours["id"] == sf.get_full_id(twin)
+    assert "juwei-compound" in str(ours["script"]) and "L.geoJson" in str(ours["script"])
+
+
+def test_folium_parts_rewrite_the_layers_data_as_st_folium_does(
+    world: tuple[Session, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text in a layer that streamlit-folium rewrites (an element's id, its alert, drawnItems)
+    comes out the same as when st_folium rewrites the whole script; so do thousands of buildings."""
+    import copy
+
+    s, _ = world
+    data = maps.map_data(s, D, hour=10)
+    many = data.buildings.loc[data.buildings.index.repeat(300)].assign(
+        building_id=range(len(data.buildings) * 300)
+    )
+    m = maps.build_map(
+        maps.MapData(D, data.moment, data.compounds, data.grids, many, data.entrances, data.sites)
+    )
+    layers = _layers(m)
+    buildings, compounds = layers["layer_buildings"], layers["layer_compounds"]
+    tricky = [
+        f"楼_{compounds._id}",  # streamlit-folium renames this id wherever it stands
+        f"geo_json_{buildings._id}_add",
+        "alert(coords);",
+        "drawnItems_draw_control_div_7",
+        "{{ map_div }}",  # (with quotes, folium's own first pass fails: it compiles the script)
+    ]
+    for feature, text in zip(buildings.data["features"], tricky, strict=False):
+        feature["properties"]["label"] = text
+    twin = copy.deepcopy(m)
+    ours = maps.folium_parts(m, "big")
+    theirs = _st_folium_sends(twin, "big", monkeypatch)
+    _same_as_st_folium(ours, theirs)
+    assert f"楼_{compounds._id}" not in str(theirs["script"])  # the rewrite did happen
+    assert len(str(ours["script"])) > 200_000
+
+
+def test_folium_parts_of_the_drawing_map_are_what_st_folium_sends(
+    world: tuple[Session, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The set-up page's map (the area's map with folium's drawing tools) goes the same way."""
+    import copy
+
+    from dashboard import geo
+
+    s, _ = world
+    for target, tiles in (("grid", "none"), ("entrance", "amap")):
+        m = geo.drawing_map(s, D, target, tiles=tiles, lang="en")
+        twin = copy.deepcopy(m)
+        ours = maps.folium_parts(m, "draw")
+        _same_as_st_folium(ours, _st_folium_sends(twin, "draw", monkeypatch))
+        assert "drawnItems" in str(ours["script"])
+
+
+def test_a_name_written_like_a_template_still_draws(world: tuple[Session, dict[str, int]]) -> None:
+    """folium's full render compiles each script as a Jinja template, so a name like {{'x'}} or {%
+    broke it; folium_parts never compiles the layers' scripts."""
+    s, ids = world
+    data = maps.map_data(s, D, hour=10)
+    names = {ids["a1"]: "{{'楼'}}", ids["b1"]: "{% 楼"}
+    data.buildings["name"] = [
+        names.get(b, n) for b, n in zip(data.buildings["building_id"], data.buildings["name"], strict=True)
+    ]
+    parts = maps.folium_parts(maps.build_map(data), "m")
+    script = str(parts["script"])
+    assert "{{\\u0026#x27;\\u697c\\u0026#x27;}}" in script and "{% \\u697c" in script
+
+
+def test_geojson_layers_group_styles_as_folium_does(world: tuple[Session, dict[str, int]]) -> None:
+    from folium.features import GeoJsonStyleMapper
+
+    s, _ = world
+    data = maps.map_data(s, D, hour=10)
+    for compact in (False, True):
+        m = maps.build_map(data, compact=compact)
+        maps.folium_parts(m, None)
+        for layer in _layers(m).values():
+            mapper = GeoJsonStyleMapper(layer.data, layer.feature_identifier, layer)
+            assert layer.style_map == mapper.get_style_map(layer.style_function)
+
+
+def test_gcj02_for_many_points_is_the_shift_one_point_at_a_time() -> None:
+    import random
+
+    rng = random.Random(7)
+    points = [(rng.uniform(70, 140), rng.uniform(0, 56)) for _ in range(20_000)]
+    points += [(121.3315, 31.1915), (2.35, 48.85), (72.004, 0.8293), (137.8347, 55.8271)]
+    lons, lats = zip(*points, strict=True)
+    for shift in (False, True):
+        xs, ys = maps_coords.shifted_many(lons, lats, shift)
+        for (lon, lat), x, y in zip(points, xs, ys, strict=True):
+            g_lon, g_lat = maps.wgs84_to_gcj02(lon, lat) if shift else (lon, lat)
+            assert (x, y) == (round(g_lon, 7), round(g_lat, 7)), (lon, lat)
+    assert maps_coords.shifted_many([], [], True) == ([], [])
+
+
+def test_the_map_fits_everything_placed(world: tuple[Session, dict[str, int]]) -> None:
+    """The map opens on the box around every outline point, building, entrance and site (shifted
+    on Amap tiles), drawn or not (the compact map leaves sites out but still fits them)."""
+    s, _ = world
+    data = maps.map_data(s, D, hour=10)
+    points = [
+        tuple(p) for frame in (data.compounds, data.grids) for poly in frame["polygon"] for p in poly or []
+    ]
+    for frame in (data.buildings, data.entrances, data.sites):
+        points += [
+            (o, a) for a, o in zip(frame["lat"], frame["lon"], strict=True) if pd.notna(a) and pd.notna(o)
+        ]
+    for tiles, compact in (("none", False), ("amap", True)):
+        drawn = [maps.wgs84_to_gcj02(o, a) if tiles == "amap" else (o, a) for o, a in points]
+        lats = [round(a, 7) for _, a in drawn]
+        lons = [round(o, 7) for o, _ in drawn]
+        fit = [
+            c
+            for c in maps.build_map(data, tiles=tiles, compact=compact)._children.values()
+            if isinstance(c, folium.map.FitBounds)
+        ]
+        assert fit[0].bounds == [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
 def test_a_building_named_like_markup_shows_as_text_in_the_details(world_app: str) -> None:
