@@ -8,7 +8,7 @@ including that shift. A shift cannot deliver more than it received plus the back
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -191,12 +191,14 @@ def daily(session: Session, start: dt.date, end: dt.date) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["date", "received", "delivered", "backlog"])
 
 
-def daily_chart(df: pd.DataFrame) -> go.Figure:
+def daily_chart(df: pd.DataFrame, lang: str | None = None) -> go.Figure:
     """Bars of parcels received and delivered per day, a line of the end-of-day backlog."""
     fig = go.Figure()
-    fig.add_bar(x=df["date"], y=df["received"], name=t("services.courier.received"))
-    fig.add_bar(x=df["date"], y=df["delivered"], name=t("services.courier.delivered"))
-    fig.add_scatter(x=df["date"], y=df["backlog"], name=t("services.courier.backlog"), mode="lines+markers")
+    fig.add_bar(x=df["date"], y=df["received"], name=t("services.courier.received", lang=lang))
+    fig.add_bar(x=df["date"], y=df["delivered"], name=t("services.courier.delivered", lang=lang))
+    fig.add_scatter(
+        x=df["date"], y=df["backlog"], name=t("services.courier.backlog", lang=lang), mode="lines+markers"
+    )
     fig.update_layout(
         barmode="group",
         height=320,
@@ -264,6 +266,55 @@ def existing_count(session: Session, day: dt.date, shift: str, grid_id: int) -> 
         "team_id": row.team_id,
         "version": row.version,
     }
+
+
+# --- reads as the services page shows them ---------------------------------------------------
+
+CHART_DAYS = 14
+BY_SHIFT_SHOWN = ["shift", "received", "delivered", "backlog"]
+BY_SQUAD_SHOWN = ["team", "shift", "received", "delivered", "left_over"]
+BY_GRID_SHOWN = ["grid", "received", "delivered", "backlog"]
+
+
+@dataclass(frozen=True)
+class CourierView:
+    """A day's parcels as the services page shows them: the totals, the backlog by shift, by squad
+    and shift, and by grid (shifts in words), and the chart of the last CHART_DAYS days as a
+    plotly dict (fig.to_dict())."""
+
+    totals: CourierDayTotals
+    by_shift: pd.DataFrame = field(repr=False)
+    by_squad: pd.DataFrame = field(repr=False)
+    by_grid: pd.DataFrame = field(repr=False)
+    chart: dict = field(repr=False)
+
+
+def courier_view(session: Session, day: dt.date, lang: str) -> CourierView:
+    """The courier figures of a day for the services page (no personal data)."""
+
+    def shifts(df: pd.DataFrame) -> pd.DataFrame:
+        return df.assign(shift=[code("shift", v, lang) for v in df["shift"]]) if "shift" in df.columns else df
+
+    by_squad = by_squad_and_shift(session, day)
+    return CourierView(
+        totals=courier_day_totals(session, day),
+        by_shift=shifts(backlog_by_shift(session, day))[BY_SHIFT_SHOWN],
+        by_squad=shifts(by_squad)[[c for c in BY_SQUAD_SHOWN if c in by_squad.columns]],
+        by_grid=backlog_by_grid(session, day)[BY_GRID_SHOWN],
+        chart=daily_chart(daily(session, day - dt.timedelta(days=CHART_DAYS - 1), day), lang).to_dict(),
+    )
+
+
+def squad_labels(session: Session) -> dict[int, str]:
+    """The transport squads for a picker: team_id → name."""
+    df = transport_teams(session)
+    return dict(zip(df["team_id"].astype(int), df["name"], strict=True))
+
+
+def form_state(session: Session, day: dt.date, shift: str, grid_id: int) -> tuple[dict[str, int] | None, int]:
+    """What the courier form shows for (day, shift, grid): the stored row (existing_count()) and the
+    backlog carried into the shift."""
+    return existing_count(session, day, shift, grid_id), carried_in(session, grid_id, day, shift)
 
 
 # --- writes -----------------------------------------------------------------------------------

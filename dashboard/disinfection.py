@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate, zones
 from dashboard.errors import PermissionDenied, ValidationError
+from dashboard.i18n import code, t
 from db.models import (
     DISINFECTION_TARGETS,
     Building,
@@ -282,6 +283,80 @@ def disinfection_teams(session: Session) -> pd.DataFrame:
         select(Team.id, Team.name).where(Team.kind == "disinfection").order_by(Team.id)
     ).all()
     return pd.DataFrame(rows, columns=["team_id", "name"])
+
+
+# --- reads as the services page shows them ---------------------------------------------------
+
+TARGETS_SHOWN = ["grid", "target_kind", "target", "reason", "rounds_needed", "rounds"]
+RECORDS_SHOWN = ["target_kind", "target", "at", "agent", "team", "person_name"]
+
+
+@dataclass(frozen=True)
+class DisinfectionView:
+    """disinfection_status() and the day's records as the services page lists them: the targets
+    still undone, those above the maximum and all of them (TARGETS_SHOWN), the records
+    (RECORDS_SHOWN: mask person_name per user); target kinds and reasons in words."""
+
+    required: int
+    done: int
+    rounds_min: int
+    rounds_max: int
+    missing: pd.DataFrame = field(repr=False)
+    over_max: pd.DataFrame = field(repr=False)
+    targets: pd.DataFrame = field(repr=False)
+    records: pd.DataFrame = field(repr=False)
+
+    @property
+    def all_done(self) -> bool:
+        return self.required == self.done
+
+
+def _in_words(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = df.assign(target_kind=[code("disinfection_target", v, lang) for v in df["target_kind"]])
+    if "reason" in out.columns:
+        out["reason"] = [t(f"services.dis.reason.{v}", lang=lang) for v in out["reason"]]
+    return out
+
+
+def disinfection_view(session: Session, day: dt.date, lang: str) -> DisinfectionView:
+    """The day's disinfection as the services page shows it (whoever asks)."""
+    status = disinfection_status(session, day)
+    return DisinfectionView(
+        required=status.required,
+        done=status.done,
+        rounds_min=status.rounds_min,
+        rounds_max=status.rounds_max,
+        missing=_in_words(status.missing, lang)[TARGETS_SHOWN],
+        over_max=_in_words(status.over_max, lang)[TARGETS_SHOWN],
+        targets=_in_words(status.targets, lang)[TARGETS_SHOWN],
+        records=_in_words(records_of_day(session, day), lang)[RECORDS_SHOWN],
+    )
+
+
+def target_options(
+    session: Session, kind: str, grid_id: int | None, today: dt.date, lang: str
+) -> tuple[list[int], dict[int, str]]:
+    """The form's choice of targets of a kind: today's undone ones first (marked so), then the rest
+    by id; and their labels."""
+    choices = target_choices(session, kind, grid_id)
+    missing = disinfection_status(session, today).missing
+    wanted = {int(i) for i in missing.loc[missing["target_kind"] == kind, "target_id"]}
+    names = dict(zip(choices["target_id"].astype(int), choices["target"], strict=True))
+    ordered = sorted(names, key=lambda i: (i not in wanted, i))
+    first = " " + t("services.dis.required_first", lang=lang)
+    return ordered, {i: names[i] + (first if i in wanted else "") for i in ordered}
+
+
+def target_labels(session: Session, kind: str, grid_id: int | None = None) -> dict[int, str]:
+    """target_choices() for a picker: target_id → name, in its order."""
+    df = target_choices(session, kind, grid_id)
+    return dict(zip(df["target_id"].astype(int), df["target"], strict=True))
+
+
+def team_labels(session: Session) -> dict[int, str]:
+    """The disinfection teams for a picker: team_id → name."""
+    df = disinfection_teams(session)
+    return dict(zip(df["team_id"].astype(int), df["name"], strict=True))
 
 
 # --- writes -----------------------------------------------------------------------------------

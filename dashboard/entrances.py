@@ -9,6 +9,7 @@ with entrance_id); any uncovered stretch of the day is a gap.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate
 from dashboard.errors import ValidationError
+from dashboard.i18n import t
 from db.models import DutyShift, Entrance, EntranceChange, Person, Team, User
 
 Interval = tuple[dt.datetime, dt.datetime]
@@ -251,6 +253,54 @@ def guard_coverage(session: Session, day: dt.date) -> pd.DataFrame:
     return pd.DataFrame(
         rows,
         columns=["entrance_id", "entrance", "road", "open_hours", "guarded_hours", "gap_hours", "guards"],
+    )
+
+
+# --- reads as the services page shows them ---------------------------------------------------
+
+GAPS_SHOWN = ["entrance", "gap_start", "gap_end", "hours"]
+COVERAGE_SHOWN = ["entrance", "road", "open_hours", "guarded_hours", "gap_hours", "guards"]
+STATES_SHOWN = ["entrance", "road", "is_open", "since"]
+SHIFTS_SHOWN = ["entrance", "person_name", "phone", "team", "starts_at", "ends_at"]
+HISTORY_SHOWN = ["entrance", "at", "is_open", "username"]
+
+
+@dataclass(frozen=True)
+class EntrancesView:
+    """A day's entrances and guards as the services page shows them: the figures, the unguarded
+    stretches (times as MM-DD HH:MM), coverage, states and history (open/closed in words), the guard
+    shifts (mask names and phones per user), and the entrances for the forms (id → name)."""
+
+    open_now: int
+    gap_hours: float
+    gaps: pd.DataFrame = field(repr=False)
+    coverage: pd.DataFrame = field(repr=False)
+    states: pd.DataFrame = field(repr=False)
+    shifts: pd.DataFrame = field(repr=False)
+    history: pd.DataFrame = field(repr=False)
+    labels: dict[int, str] = field(repr=False, default_factory=dict)
+
+
+def entrances_view(session: Session, day: dt.date, lang: str) -> EntrancesView | None:
+    """The entrances of a day for the services page (None: there is no entrance)."""
+    states = entrance_states(session, day)
+    if states.empty:
+        return None
+    gaps = guard_gaps(session, day)
+    history = entrance_history(session, day)
+    opened, closed = t("services.ent.open", lang=lang), t("services.ent.closed", lang=lang)
+    return EntrancesView(
+        open_now=int(states["is_open"].sum()),
+        gap_hours=round(float(gaps["hours"].sum()), 2),
+        gaps=gaps.assign(
+            gap_start=[v.strftime("%m-%d %H:%M") for v in gaps["gap_start"]],
+            gap_end=[v.strftime("%m-%d %H:%M") for v in gaps["gap_end"]],
+        )[GAPS_SHOWN],
+        coverage=guard_coverage(session, day)[COVERAGE_SHOWN],
+        states=states.assign(is_open=[opened if v else closed for v in states["is_open"]])[STATES_SHOWN],
+        shifts=guard_shifts(session, day)[SHIFTS_SHOWN],
+        history=history.assign(is_open=[opened if v else closed for v in history["is_open"]])[HISTORY_SHOWN],
+        labels=dict(zip(states["entrance_id"].astype(int), states["entrance"], strict=True)),
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dashboard import audit, config, roles, validate
 from dashboard.config import end_of
 from dashboard.errors import PermissionDenied, ValidationError
+from dashboard.i18n import code, t
 from dashboard.store import check_version
 from db.models import (
     URGENCIES,
@@ -354,6 +355,114 @@ def drivers(session: Session) -> pd.DataFrame:
         .order_by((Person.cadre_level == "city").desc(), Person.id)
     ).all()
     return pd.DataFrame(rows, columns=["person_id", "name", "kind", "cadre_level"])
+
+
+# --- reads as the services page shows them ---------------------------------------------------
+# Read once through the shared cache (ui.cached), codes in words of `lang`; the page masks names and
+# phones per user after the call (the lists keep grid_id for that).
+
+REQUESTS_SHOWN = [
+    "grid", "compound", "building", "room", "resident_name", "medicines", "hospital", "urgency",
+    "status_on", "requested_at", "run_date",
+]  # fmt: skip
+CHECK_SHOWN = [
+    "grid", "compound", "building", "room", "name", "phone", "age", "chronic_condition", "lives_alone",
+    "is_bedridden", "last_request",
+]  # fmt: skip
+CHECK_ROWS = 500  # the page lists the first 500 to check
+RUNS_SHOWN = ["date", "hospitals", "person_name", "requests", "done_at"]
+
+
+@dataclass(frozen=True)
+class MedicineView:
+    """The next run as the page shows it: its figures, what it brings back by hospital (headings in
+    words), and its requests (REQUESTS_SHOWN and grid_id; urgency and status in words)."""
+
+    date: dt.date | None
+    hospitals: str
+    driver: str
+    total: int
+    urgent: int
+    overdue: int
+    later: int
+    by_hospital: pd.DataFrame = field(repr=False)
+    requests: pd.DataFrame = field(repr=False)
+
+
+def medicine_view(session: Session, as_of: dt.date, lang: str) -> MedicineView:
+    """next_run() of as_of, display-ready for the services page."""
+    run = next_run(session, as_of)
+    requests = run.requests
+    by_hospital = run.by_hospital.rename(
+        columns={
+            "hospital": t("services.med.hospital", lang=lang),
+            "requests": t("services.med.requests", lang=lang),
+            "urgent": t("services.med.urgent", lang=lang),
+            "medicines": t("services.med.medicines", lang=lang),
+        }
+    )
+    return MedicineView(
+        date=run.date,
+        hospitals=run.hospitals,
+        driver=run.driver,
+        total=run.total,
+        urgent=run.urgent,
+        overdue=run.overdue,
+        later=len(run.later),
+        by_hospital=by_hospital,
+        requests=requests.assign(
+            urgency=[code("urgency", v, lang) for v in requests["urgency"]],
+            status_on=[code("medicine_status", v, lang) for v in requests["status_on"]],
+        )[[*REQUESTS_SHOWN, "grid_id"]],
+    )
+
+
+def check_list(
+    session: Session, as_of: dt.date, grid_id: int | None, priority_only: bool
+) -> tuple[int, pd.DataFrame]:
+    """residents_needing_check() (only the chronically ill and those living alone: priority_only):
+    how many, and the first CHECK_ROWS as the page lists them (CHECK_SHOWN and grid_id)."""
+    check = residents_needing_check(session, as_of, grid_id)
+    if priority_only:
+        check = check[check["is_chronic"] | check["lives_alone"]]
+    return len(check), check.head(CHECK_ROWS)[[*CHECK_SHOWN, "grid_id"]].reset_index(drop=True)
+
+
+def open_requests(session: Session, as_of: dt.date, grid_id: int | None, lang: str) -> pd.DataFrame:
+    """The requests of requests_on() that can still take a step, for the status form: request_id,
+    resident_name, grid_id, status, version, and `what` (the medicines and status, in words)."""
+    df = requests_on(session, as_of, grid_id)
+    df = df[df["status"].isin(list(NEXT_STEPS))] if not df.empty else df
+    what = [
+        f"{m[:30]} · {code('medicine_status', st, lang)}"
+        for m, st in zip(df["medicines"], df["status"], strict=True)
+    ]
+    return df[["request_id", "resident_name", "grid_id", "status", "version"]].assign(what=what)
+
+
+def driver_labels(session: Session) -> dict[int, str]:
+    """Who may drive the run, for a picker: person_id → name (drivers()' order)."""
+    df = drivers(session)
+    return dict(zip(df["person_id"].astype(int), df["name"], strict=True))
+
+
+@dataclass(frozen=True)
+class RunsView:
+    """The runs of four weeks around a day: those not done by then (run_id → date, for the form)
+    and the list (RUNS_SHOWN)."""
+
+    open_runs: dict[int, str]
+    runs: pd.DataFrame = field(repr=False)
+
+
+def runs_view(session: Session, today: dt.date) -> RunsView:
+    """runs_between() 14 days either side of today, for the services page."""
+    runs = runs_between(session, today - dt.timedelta(days=14), today + dt.timedelta(days=14))
+    open_runs = runs[runs["done_at"].isna() & (runs["date"] <= today)] if not runs.empty else runs
+    return RunsView(
+        open_runs=dict(zip(open_runs["run_id"].astype(int), open_runs["date"].astype(str), strict=True)),
+        runs=runs[RUNS_SHOWN],
+    )
 
 
 # --- writes -----------------------------------------------------------------------------------

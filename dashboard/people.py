@@ -410,6 +410,13 @@ def roster_members(session: Session, teams: list[int]) -> dict[int, str]:
     return {int(i): f"{n} · {names.get(tm, '')}" for i, n, tm in rows}
 
 
+def member_names(session: Session, team_id: int) -> dict[int, str]:
+    """The active members of a team for a picker: person_id → name, in people_list()'s order."""
+    df = people_list(session, None, team_id)
+    df = df[df["active"]]
+    return dict(zip(df["person_id"].astype(int), df["name"], strict=True))
+
+
 def guard_labels(session: Session, team_id: int | None, own_team: int | None) -> dict[int, str]:
     """Who may stand guard in the services page's form: the active people of people_list(None,
     team_id) who are guards or in own_team; person_id → name."""

@@ -58,9 +58,8 @@ def show(df: pd.DataFrame, columns: list[str], headings: dict[str, str] | None =
     """A staff table of display-ready columns: names and phones shown as this user's role allows
     (none in meeting mode)."""
     shown = people.mask_staff(df, user, meeting=meeting)
-    keep = [c for c in columns if c in shown.columns]
     labels = headings or common.column_labels(COLUMN_KEYS)
-    st.dataframe(shown[keep].rename(columns=labels), hide_index=True, width="stretch")
+    st.dataframe(common.headed(shown, {c: labels[c] for c in columns}), hide_index=True, width="stretch")
 
 
 # --- people -----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import courier, disinfection, entrances, medicine, people, services
 from dashboard.errors import PermissionDenied, StaleEdit, ValidationError
-from dashboard.i18n import set_language
+from dashboard.i18n import code, set_language, t
 from dashboard.roles import CurrentUser
 from dashboard.store import run_write
 from db import make_engine, upgrade
@@ -632,6 +632,73 @@ def test_closing_an_entrance_ends_its_need_for_guards(world) -> None:
     with Session(engine) as s:
         audited = s.scalars(select(AuditLog.action).where(AuditLog.table_name == "entrance")).all()
         assert audited == ["services.entrance.close"]
+
+
+def test_the_pages_reads_are_the_figures_in_words(world) -> None:
+    engine, w = world
+    i, u = w.ids, w.users
+    _disinfect(engine, u["dis"], "building", i["b1"], at(D, 8))
+    with Session(engine) as s:
+        # Medicine: the next run as of 05-19, its requests with urgency and status in words.
+        run, view = (
+            medicine.next_run(s, dt.date(2022, 5, 19)),
+            medicine.medicine_view(s, dt.date(2022, 5, 19), "en"),
+        )
+        assert (view.date, view.driver, view.hospitals) == (run.date, run.driver, run.hospitals)
+        assert (view.total, view.urgent, view.overdue, view.later) == (3, 1, 1, 1)
+        assert list(view.requests.columns) == [*medicine.REQUESTS_SHOWN, "grid_id"]
+        assert list(view.requests["resident_name"]) == list(run.requests["resident_name"])
+        assert view.requests["urgency"].iloc[0] == code("urgency", "urgent", "en")
+        assert code("medicine_status", "in_run", "en") in set(view.requests["status_on"])
+        assert list(view.by_hospital.columns) == [
+            t(f"services.med.{k}", lang="en") for k in ("hospital", "requests", "urgent", "medicines")
+        ]
+        n, check = medicine.check_list(s, D, None, False)
+        assert n == 3 and list(check.columns) == [*medicine.CHECK_SHOWN, "grid_id"]
+        assert medicine.check_list(s, D, None, True)[0] == 1  # r6, the chronically ill one
+        assert medicine.check_list(s, D, i["g2"], False)[0] == 1
+        open_ = medicine.open_requests(s, dt.date(2022, 5, 19), None, "en")
+        assert set(open_["request_id"]) == {i["q1"], i["q2"], i["q4"]}  # q3 was delivered, q5 cancelled
+        assert (
+            open_.set_index("request_id").loc[i["q4"], "what"]
+            == f"salbutamol · {code('medicine_status', 'in_run', 'en')}"
+        )
+        assert medicine.driver_labels(s) == {i["p_driver"]: "Driver Chen"}
+        runs = medicine.runs_view(s, TODAY)
+        assert runs.open_runs == {} and list(runs.runs.columns) == medicine.RUNS_SHOWN and len(runs.runs) == 2
+        assert medicine.runs_view(s, dt.date(2022, 5, 24)).open_runs == {i["run24"]: "2022-05-24"}
+        # Courier: nothing counted yet; the chart covers two weeks.
+        courier_ = courier.courier_view(s, D, "en")
+        assert courier_.totals == courier.courier_day_totals(s, D)
+        assert list(courier_.by_shift["shift"]) == ["Morning", "Noon", "Evening"]
+        assert list(courier_.by_grid.columns) == courier.BY_GRID_SHOWN and courier_.by_squad.empty
+        assert len(courier_.chart["data"][0]["x"]) == courier.CHART_DAYS
+        assert courier.squad_labels(s) == {i["t_a"]: "Squad A", i["t_b"]: "Squad B"}
+        assert courier.form_state(s, D, "noon", i["g1"]) == (None, 0)
+        # Disinfection: the status with target kinds and reasons in words, the records.
+        st = disinfection.disinfection_status(s, D)
+        dis = disinfection.disinfection_view(s, D, "en")
+        assert (dis.required, dis.done, dis.rounds_min, dis.rounds_max) == (st.required, st.done, 1, 2)
+        assert len(dis.missing) == len(st.missing) and list(dis.targets.columns) == disinfection.TARGETS_SHOWN
+        assert dis.targets["target_kind"].iloc[0] == "Building" and not dis.all_done
+        assert dis.records[["target", "person_name"]].values.tolist() == [["Compound A B1", ""]]
+        ordered, labels = disinfection.target_options(s, "building", None, D, "en")
+        assert ordered == [i["b3"], i["b1"], i["b2"]]  # B3 still undone on D comes first
+        assert (
+            labels[i["b3"]].endswith(t("services.dis.required_first", lang="en"))
+            and labels[i["b2"]] == "Compound A B2"
+        )
+        assert disinfection.target_options(s, "route", i["g1"], D, "en") == ([], {})
+        assert disinfection.target_labels(s, "site", i["g2"]) == {i["s2"]: "Site 2"}
+        assert disinfection.team_labels(s) == {i["t_dis"]: "Disinfection team"}
+        # Entrances: the figures, the gap as MM-DD HH:MM, open and closed in words.
+        ent = entrances.entrances_view(s, D, "en")
+        assert (ent.open_now, ent.gap_hours) == (2, 4.0)
+        assert ent.gaps.values.tolist() == [["North gate", "05-20 02:00", "05-20 06:00", 4.0]]
+        assert list(ent.states["is_open"]) == ["Open", "Open", "Closed"]
+        assert list(ent.shifts.columns) == entrances.SHIFTS_SHOWN and len(ent.shifts) == 6
+        assert ent.labels == {i["e1"]: "East gate", i["e2"]: "North gate", i["e3"]: "West gate"}
+        assert people.member_names(s, i["t_guard"]) == {i["g_1"]: "Guard Qian", i["g_2"]: "Guard Zhao"}
 
 
 def test_interval_arithmetic() -> None:

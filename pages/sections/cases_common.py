@@ -104,7 +104,8 @@ def show(
             }
         )
     keep = [c for c in columns if c in shown.columns]
-    shown = shown[keep]
+    if list(shown.columns) != keep:
+        shown = shown[keep]
     if style is not None:
         shown = shown.style.apply(style, axis=1)
     labels = common.column_labels(COLUMN_KEYS)

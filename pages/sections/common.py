@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -80,6 +81,15 @@ def column_labels(keys: Mapping[str, str]) -> dict[str, str]:
 @cache
 def _labels(items: tuple[tuple[str, str], ...], lang: str) -> tuple[tuple[str, str], ...]:
     return tuple((column, t(key, lang=lang)) for column, key in items)
+
+
+def headed(df: pd.DataFrame, headings: Mapping[str, str]) -> pd.DataFrame:
+    """The columns of `headings` that df has, in that order, named by their headings (what
+    df[keep].rename(columns=headings) gives, without copying a frame already in that order)."""
+    keep = [c for c in headings if c in df.columns]
+    if list(df.columns) != keep:
+        df = df[keep]
+    return df.set_axis([headings[c] for c in keep], axis=1)
 
 
 def figure(spec: dict) -> go.Figure:
