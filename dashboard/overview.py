@@ -51,9 +51,12 @@ def positives_by_day(session: Session, as_of: dt.date) -> dict[dt.date, int]:
     return {d: int(n) for d, n in rows}
 
 
-def negative_streak(session: Session, as_of: dt.date) -> int:
-    """Consecutive days up to as_of with no new positive (counting as_of itself)."""
-    last = session.scalar(select(func.max(Case.found_on)).where(Case.found_on <= as_of))
+def negative_streak(session: Session, as_of: dt.date, *, last: dt.date | None = None) -> int:
+    """Consecutive days up to as_of with no new positive (counting as_of itself).
+
+    last: the day of the latest positive up to as_of when the caller knows it (None: read it)."""
+    if last is None:
+        last = session.scalar(select(func.max(Case.found_on)).where(Case.found_on <= as_of))
     if last is None:
         first = session.scalar(select(func.min(ScreeningRound.date)).where(ScreeningRound.date <= as_of))
         return (as_of - first).days + 1 if first else 0
@@ -99,6 +102,9 @@ def awaiting_transfer(session: Session, as_of: dt.date, *, contacts: bool = Fals
     )
 
 
+PLACES = (Compound, Grid, Building, Household, Resident)
+
+
 def headline(session: Session, as_of: dt.date) -> dict[str, Any]:
     """The headline figures as of a day (the keys of `python -m dashboard brief --format json`)."""
     people = dict(
@@ -116,13 +122,17 @@ def headline(session: Session, as_of: dt.date) -> dict[str, Any]:
     if per_day:
         peak_date, peak = max(per_day.items(), key=lambda kv: (kv[1], -kv[0].toordinal()))
     zone_count = zones.zone_counts(session, as_of)
+    # The five sizes in one statement.
+    compounds, grids, buildings, households, residents = session.execute(
+        select(*(select(func.count()).select_from(m).scalar_subquery() for m in PLACES))
+    ).one()
     return {
         "date": as_of.isoformat(),
-        "compounds": _count(session, select(func.count()).select_from(Compound)),
-        "grids": _count(session, select(func.count()).select_from(Grid)),
-        "buildings": _count(session, select(func.count()).select_from(Building)),
-        "households": _count(session, select(func.count()).select_from(Household)),
-        "residents": _count(session, select(func.count()).select_from(Resident)),
+        "compounds": int(compounds),
+        "grids": int(grids),
+        "buildings": int(buildings),
+        "households": int(households),
+        "residents": int(residents),
         "staff": int(people.get("committee_staff", 0)),
         "cadres": int(people.get("cadre", 0)),
         "inner_field_staff": int(people.get("inner_field", 0)),
@@ -137,7 +147,7 @@ def headline(session: Session, as_of: dt.date) -> dict[str, Any]:
         "total_positives": int(sum(per_day.values())),
         "peak_new_positives": int(peak),
         "peak_date": peak_date.isoformat() if peak_date else None,
-        "negative_streak_days": negative_streak(session, as_of),
+        "negative_streak_days": negative_streak(session, as_of, last=max(per_day) if per_day else None),
         "awaiting_transfer": awaiting_transfer(session, as_of),
         "contacts_awaiting_transfer": awaiting_transfer(session, as_of, contacts=True),
         "sealed_buildings": zone_count["sealed"],
@@ -298,34 +308,98 @@ def _sampled(as_of: dt.date) -> Any:
     )
 
 
-def screening_by_grid(session: Session, as_of: dt.date) -> pd.DataFrame:
+def _grouped(session: Session, stmt: Any, key: Any | None) -> dict[Any, list[int]]:
+    """{key: counts} of a select of counts, grouped by key in key order (or one row under the key None)."""
+    if key is None:
+        return {None: [int(v or 0) for v in session.execute(stmt).one()]}
+    rows = session.execute(stmt.group_by(key).order_by(key))
+    return {row[0]: [int(v or 0) for v in row[1:]] for row in rows}
+
+
+def residents_by_grid(session: Session, *where: Any) -> dict[int | None, int]:
+    """Residents per grid_id (of the buildings matching where), in grid_id order."""
+    stmt = (
+        select(Building.grid_id, func.count(Resident.id))
+        .select_from(Resident)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .where(*where)
+    )
+    return {k: v[0] for k, v in _grouped(session, stmt, Building.grid_id).items()}
+
+
+def _screening_counts(
+    session: Session,
+    rnd: RoundRef,
+    as_of: dt.date,
+    *,
+    by_grid: bool,
+    residents: dict[int | None, int] | None = None,
+) -> dict[int | None, list[int]]:
+    """[in_scope, exempt, sampled] of the day's round per grid_id (or in total, under the key None).
+
+    Grouped reads rather than one pass over every resident with their result: the residents in scope
+    (or `residents`, everyone per grid, when the round covers everyone), the round's result rows, and
+    the few rows that are not a plain sample by the end of the day (an exemption, or sampled later),
+    whose status is worked out; every other row is sampled.
+    """
+    scope = _scope(session, rnd)
+    key = Building.grid_id if by_grid else None
+    keys = [key] if by_grid else []
+
+    def placed(stmt: Any, *, results: bool) -> Any:
+        """The resident's building joined when the grouping or the scope needs it."""
+        if not (by_grid or scope):
+            return stmt
+        if results:
+            stmt = stmt.join(Resident, Resident.id == ScreeningResult.resident_id)
+        return (
+            stmt.join(Household, Household.id == Resident.household_id)
+            .join(Building, Building.id == Household.building_id)
+            .where(*scope)
+        )
+
+    if residents is not None and rnd.scope == "all":
+        in_scope = residents if by_grid else {None: sum(residents.values())}
+    else:
+        people = placed(select(*keys, func.count(Resident.id)).select_from(Resident), results=False)
+        in_scope = {k: v[0] for k, v in _grouped(session, people, key).items()}
+    this_round = ScreeningResult.round_id == rnd.round_id
+    rows = _grouped(
+        session, placed(select(*keys, func.count(ScreeningResult.id)).where(this_round), results=True), key
+    )
+    odd = select(
+        *keys,
+        func.count(ScreeningResult.id),
+        func.sum(case((ScreeningResult.exempt_reason.is_not(None), 1), else_=0)),
+        func.sum(case((_sampled(as_of), 1), else_=0)),
+    ).where(
+        this_round,
+        or_(ScreeningResult.exempt_reason.is_not(None), ScreeningResult.sampled_at > end_of(as_of)),
+    )
+    odd_rows = _grouped(session, placed(odd, results=True), key)
+    out = {}
+    for k, n in in_scope.items():
+        n_odd, exempt, sampled = odd_rows.get(k, [0, 0, 0])
+        out[k] = [n, exempt, rows.get(k, [0])[0] - n_odd + sampled]
+    return out
+
+
+def screening_by_grid(
+    session: Session, as_of: dt.date, *, residents: dict[int | None, int] | None = None
+) -> pd.DataFrame:
     """Coverage of the day's round per grid: grid_id, in_scope, exempt, due, sampled, missed, coverage.
 
     Sampled = residents with a result row that is not an exemption; due = residents of the round's
-    scope minus the exempt; coverage = sampled / due (NaN for a grid with nobody due).
+    scope minus the exempt; coverage = sampled / due (NaN for a grid with nobody due). `residents`
+    (residents_by_grid) saves reading them again when the caller has them.
     """
     columns = ["grid_id", "in_scope", "exempt", "due", "sampled", "missed", "coverage"]
     rnd = day_round(session, as_of)
     if rnd is None:
         return pd.DataFrame(columns=columns)
-    rows = session.execute(
-        select(
-            Building.grid_id,
-            func.count(Resident.id),
-            func.sum(case((ScreeningResult.exempt_reason.is_not(None), 1), else_=0)),
-            func.sum(case((_sampled(as_of), 1), else_=0)),
-        )
-        .select_from(Resident)
-        .join(Household, Household.id == Resident.household_id)
-        .join(Building, Building.id == Household.building_id)
-        .outerjoin(
-            ScreeningResult,
-            and_(ScreeningResult.round_id == rnd.round_id, ScreeningResult.resident_id == Resident.id),
-        )
-        .where(*_scope(session, rnd))
-        .group_by(Building.grid_id)
-    ).all()
-    df = _frame(rows, ["grid_id", "in_scope", "exempt", "sampled"])
+    counts = _screening_counts(session, rnd, as_of, by_grid=True, residents=residents)
+    df = _frame([(k, *v) for k, v in counts.items()], ["grid_id", "in_scope", "exempt", "sampled"])
     for col in ("in_scope", "exempt", "sampled"):
         df[col] = df[col].fillna(0).astype(int)
     df["due"] = df["in_scope"] - df["exempt"]
@@ -515,44 +589,52 @@ def _portions(batch: BatchRef) -> Any:
     return literal(1)
 
 
-def _supply_units(session: Session, batch: BatchRef, as_of: dt.date, key: Any, *where: Any) -> pd.DataFrame:
-    """Entitled units (doors or households), how many were reached, and portions, per key."""
-    served = case((Delivery.id.is_not(None), 1), else_=0)
+def _supply_units(
+    session: Session, batch: BatchRef, as_of: dt.date, key: Any | None, *where: Any
+) -> pd.DataFrame:
+    """Entitled units (doors or households), how many were reached, and portions, per key (or in total
+    when key is None: one row, key None).
+
+    Two grouped reads: the units from the households, the reached ones from the batch's deliveries
+    (at most one per household) with their households.
+    """
+    keys = [key] if key is not None else []
+    placed = bool(keys or where)
+
+    def grouped(stmt: Any, building_id: Any) -> dict[Any, list[int]]:
+        if placed:
+            stmt = stmt.join(Building, Building.id == building_id).where(*where)
+        return _grouped(session, stmt, key)
+
     if batch.rule == "per_door":
-        doors = (
-            select(
-                Household.building_id.label("building_id"),
-                Household.door.label("door"),
-                func.max(served).label("served"),
-            )
-            .select_from(Household)
-            .outerjoin(Delivery, _delivered_join(batch, as_of))
-            .group_by(Household.building_id, Household.door)
+        doors = select(Household.building_id, Household.door).distinct().subquery()
+        units = grouped(select(*keys, func.count()).select_from(doors), doors.c.building_id)
+        served = (
+            select(Household.building_id, Household.door)
+            .select_from(Delivery)
+            .join(Household, _delivered_join(batch, as_of))
+            .distinct()
             .subquery()
         )
-        rows = session.execute(
-            select(key, func.count(), func.sum(doors.c.served), func.count(), func.sum(doors.c.served))
-            .select_from(doors)
-            .join(Building, Building.id == doors.c.building_id)
-            .where(*where)
-            .group_by(key)
-        ).all()
+        reached = grouped(select(*keys, func.count()).select_from(served), served.c.building_id)
+        units = {k: [n, n] for k, (n,) in units.items()}
+        reached = {k: [n, n] for k, (n,) in reached.items()}
     else:
         portions = _portions(batch)
-        rows = session.execute(
-            select(
-                key,
-                func.count(Household.id),
-                func.sum(served),
-                func.sum(portions),
-                func.sum(case((Delivery.id.is_not(None), portions), else_=0)),
-            )
-            .select_from(Household)
-            .join(Building, Building.id == Household.building_id)
-            .outerjoin(Delivery, _delivered_join(batch, as_of))
-            .where(*where)
-            .group_by(key)
-        ).all()
+        units = grouped(
+            select(*keys, func.count(Household.id), func.sum(portions)).select_from(Household),
+            Household.building_id,
+        )
+        reached = grouped(
+            select(*keys, func.count(Household.id), func.sum(portions))
+            .select_from(Delivery)
+            .join(Household, _delivered_join(batch, as_of)),
+            Household.building_id,
+        )
+    rows = []
+    for k, (entitled, due) in units.items():
+        got, got_portions = reached.get(k, [0, 0])
+        rows.append((k, entitled, got, due, got_portions))
     df = _frame(rows, ["key", "entitled", "reached", "portions_due", "portions_reached"])
     for col in ("entitled", "reached", "portions_due", "portions_reached"):
         df[col] = df[col].fillna(0).astype(int)
@@ -714,27 +796,44 @@ class DayParts:
     queue: pd.DataFrame
     supply: pd.DataFrame
     building_zones: pd.DataFrame
+    residents: dict[int | None, int] | None = None  # residents_by_grid(), when read
 
 
 def day_parts(session: Session, as_of: dt.date) -> DayParts:
     """Screening by grid, the transfer queue, supply by grid and every building's zone on a day."""
+    residents = residents_by_grid(session)
     return DayParts(
-        screening=screening_by_grid(session, as_of),
+        screening=screening_by_grid(session, as_of, residents=residents),
         queue=transfer_queue(session, as_of),
         supply=supply_by_grid(session, as_of),
         building_zones=zones.building_zones(session, as_of),
+        residents=residents,
     )
 
 
 def kpis(session: Session, as_of: dt.date, parts: DayParts | None = None) -> Kpis:
-    """Every tile's figure as of a day (call again for the day before to get the change)."""
-    parts = parts or day_parts(session, as_of)
+    """Every tile's figure as of a day (call again for the day before to get the change).
+
+    Without parts, the totals are read as totals (no per-grid breakdown): the day before's tiles.
+    """
     rnd = day_round(session, as_of)
-    screening, queue, supply, b = parts.screening, parts.queue, parts.supply, parts.building_zones
-    due, sampled = int(screening["due"].sum()), int(screening["sampled"].sum())
-    zone_count = b["zone"].value_counts().to_dict() if not b.empty else {}
     batch = current_batch(session, as_of)
-    entitled, reached = int(supply["entitled"].sum()), int(supply["reached"].sum())
+    if parts is not None:
+        screening, supply, b = parts.screening, parts.supply, parts.building_zones
+        due, sampled = int(screening["due"].sum()), int(screening["sampled"].sum())
+        entitled, reached = int(supply["entitled"].sum()), int(supply["reached"].sum())
+        zone_count = b["zone"].value_counts().to_dict() if not b.empty else {}
+        queue = parts.queue
+    else:
+        due = sampled = entitled = reached = 0
+        if rnd is not None:
+            in_scope, exempt, sampled = _screening_counts(session, rnd, as_of, by_grid=False)[None]
+            due = in_scope - exempt
+        if batch is not None:
+            total = _supply_units(session, batch, as_of, None)
+            entitled, reached = int(total["entitled"].sum()), int(total["reached"].sum())
+        zone_count = zones.zone_counts(session, as_of)
+        queue = transfer_queue(session, as_of)
     follow = session.execute(
         select(func.count(), func.sum(case((FollowUp.due_on < as_of, 1), else_=0))).where(_still_open(as_of))
     ).one()
@@ -796,15 +895,15 @@ def grid_scoreboard(session: Session, as_of: dt.date, parts: DayParts | None = N
     """
     parts = parts or day_parts(session, as_of)
     df = _grid_names(session)
+    residents = parts.residents if parts.residents is not None else residents_by_grid(session)
+    households = session.execute(
+        select(Building.grid_id, func.count(Household.id))
+        .select_from(Household)
+        .join(Building, Building.id == Household.building_id)
+        .group_by(Building.grid_id)
+    ).all()
     people = _frame(
-        session.execute(
-            select(Building.grid_id, func.count(func.distinct(Household.id)), func.count(Resident.id))
-            .select_from(Household)
-            .join(Building, Building.id == Household.building_id)
-            .outerjoin(Resident, Resident.household_id == Household.id)
-            .group_by(Building.grid_id)
-        ).all(),
-        ["grid_id", "households", "residents"],
+        [(g, n, residents.get(g, 0)) for g, n in households], ["grid_id", "households", "residents"]
     )
     cases_by_grid = _frame(
         session.execute(

@@ -17,7 +17,18 @@ from sqlalchemy.orm import Session
 from dashboard import audit, config, followups, overview, validate
 from dashboard.errors import ValidationError
 from dashboard.roles import CurrentUser, require
-from db.models import Building, Case, DaySnapshot, Delivery, Grid, Household, Person, Resident, User
+from db.models import (
+    Building,
+    Case,
+    DaySnapshot,
+    Delivery,
+    Grid,
+    Household,
+    Person,
+    Resident,
+    SupplyBatch,
+    User,
+)
 
 # Headline figures compared day against day: key → whether a rise is good ("up"), bad ("down")
 # or neither (None). Keys come from day_figures().
@@ -59,11 +70,11 @@ def day_figures(session: Session, day: dt.date) -> dict[str, Any]:
     figures["missed_residents"] = 0
     round_id = screening.latest_round(session, day)
     if round_id is not None:
-        progress = screening.round_progress(session, round_id, day)
-        label = f"{progress.round.kind}:{progress.round.number}:{progress.round.date.isoformat()}"
-        figures["screening_round"] = label
-        figures["screening_coverage"] = float(progress.totals["coverage"])
-        figures["missed_residents"] = int(progress.totals["missed"])
+        rnd = screening.get_round(session, round_id)
+        totals = screening.round_totals(session, round_id, day)
+        figures["screening_round"] = f"{rnd.kind}:{rnd.number}:{rnd.date.isoformat()}"
+        figures["screening_coverage"] = float(totals["coverage"])
+        figures["missed_residents"] = int(totals["missed"])
     summary = supplies.supply_summary(session, day)
     figures["supply_batch"] = summary.batch_name if summary else None
     figures["supply_coverage"] = round(summary.coverage, 4) if summary else None
@@ -208,8 +219,11 @@ PROBLEM_KINDS = (
 )
 
 
-def _by_grid(df: pd.DataFrame, kind: str, day: dt.date, **params: Any) -> list[Problem]:
-    """One problem per grid from rows carrying grid_id and grid."""
+def _by_grid(
+    df: pd.DataFrame, kind: str, day: dt.date, counts: str | None = None, **params: Any
+) -> list[Problem]:
+    """One problem per grid from rows carrying grid_id and grid: each row one instance, or as many as
+    its `counts` column says."""
     if df.empty:
         return []
     grids = df.assign(grid_id=df["grid_id"].astype("Int64"), grid=df["grid"].astype("Int64"))
@@ -217,7 +231,8 @@ def _by_grid(df: pd.DataFrame, kind: str, day: dt.date, **params: Any) -> list[P
     for (grid_id, grid), part in grids.groupby(["grid_id", "grid"], dropna=False, sort=True):
         gid = None if pd.isna(grid_id) else int(grid_id)
         num = None if pd.isna(grid) else int(grid)
-        out.append(Problem(f"{kind}:{day}:{gid or 0}", kind, gid, num, int(len(part)), dict(params)))
+        n = int(part[counts].sum()) if counts else int(len(part))
+        out.append(Problem(f"{kind}:{day}:{gid or 0}", kind, gid, num, n, dict(params)))
     return out
 
 
@@ -240,26 +255,26 @@ def problems(session: Session, day: dt.date) -> list[Problem]:
         found += _by_grid(board[board["overdue"]], "transfer_overdue", day)
     round_id = screening.latest_round(session, day)
     if round_id is not None and screening.get_round(session, round_id).date == day:
-        missed = screening.missed_residents(session, round_id, day)
-        if not missed.empty:
-            found += _by_grid(missed[missed["outcome"].isna()], "missed_residents", day)
-    summary = supplies.supply_summary(session, day)
-    if summary is not None:
-        cov = supplies.coverage(session, summary.batch_id, day, "grid")
+        # Missed residents nobody has followed up yet, counted per grid.
+        missed = screening.missed_by_grid(session, round_id, day)
+        missed = missed.assign(unfollowed=missed["missed"] - missed["followed"])
+        found += _by_grid(missed[missed["unfollowed"] > 0], "missed_residents", day, "unfollowed")
+    batch_id = supplies.current_batch(session, day)
+    if batch_id is not None:
+        batch_name = session.scalar(select(SupplyBatch.name).where(SupplyBatch.id == batch_id))
+        numbers = dict(session.execute(select(Grid.id, Grid.number)).all())
+        cov = supplies.coverage(session, batch_id, day, "grid")
         for row in cov.itertuples():
             gap = int(row.households_entitled - row.households_reached)
             if gap > 0:
-                grid = (
-                    session.scalar(select(Grid.number).where(Grid.id == row.grid_id)) if row.grid_id else None
-                )
                 found.append(
                     Problem(
-                        f"supply_gap:{day}:{summary.batch_id}:{row.grid_id or 0}",
+                        f"supply_gap:{day}:{batch_id}:{row.grid_id or 0}",
                         "supply_gap",
                         row.grid_id,
-                        grid,
+                        numbers.get(row.grid_id) if row.grid_id else None,
                         gap,
-                        {"batch": summary.batch_name},
+                        {"batch": batch_name},
                     )
                 )
     status = disinfection.disinfection_status(session, day)
@@ -339,22 +354,22 @@ def grid_ranking(session: Session, day: dt.date) -> pd.DataFrame:
     grids["missed_reached"] = 0
     round_id = screening.latest_round(session, day)
     if round_id is not None:
-        progress = screening.round_progress(session, round_id, day).by_grid
+        progress = screening.round_by_grid(session, round_id, day)
         cov = dict(zip(progress["grid_id"], progress["coverage"], strict=True))
         grids["screening"] = grids["grid_id"].map(lambda g: float(cov.get(g, 1.0)))
-        missed = screening.missed_residents(session, round_id, day)
-        if not missed.empty:
-            total = missed.groupby("grid_id").size()
-            reached = missed[missed["outcome"].notna()].groupby("grid_id").size()
-            grids["missed"] = grids["grid_id"].map(lambda g: int(total.get(g, 0)))
-            grids["missed_reached"] = grids["grid_id"].map(lambda g: int(reached.get(g, 0)))
+        # Missed (due, not sampled) per grid, and how many of them a grid leader has reached.
+        total = dict(zip(progress["grid_id"], progress["missed"], strict=True))
+        followed = screening.missed_by_grid(session, round_id, day, followed_only=True)
+        reached = dict(zip(followed["grid_id"], followed["followed"], strict=True))
+        grids["missed"] = grids["grid_id"].map(lambda g: int(total.get(g, 0)))
+        grids["missed_reached"] = grids["grid_id"].map(lambda g: int(reached.get(g, 0)))
     grids["reached_share"] = [
         (r / m) if m else 1.0 for r, m in zip(grids["missed_reached"], grids["missed"], strict=True)
     ]
     grids["supply"] = 1.0
-    summary = supplies.supply_summary(session, day)
-    if summary is not None:
-        cov = supplies.coverage(session, summary.batch_id, day, "grid")
+    batch_id = supplies.current_batch(session, day)
+    if batch_id is not None:
+        cov = supplies.coverage(session, batch_id, day, "grid")
         share = dict(zip(cov["grid_id"], cov["coverage"].fillna(1.0), strict=True))
         grids["supply"] = grids["grid_id"].map(lambda g: float(share.get(g, 1.0)))
     targets = disinfection.disinfection_status(session, day).targets

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, exists, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, insert, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate, zones
@@ -304,38 +304,113 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _odd(as_of: dt.date) -> ColumnElement[bool]:
+    """Result rows other than a plain sample taken by the end of as_of: exempt or bedridden, sampled at
+    the door, or sampled later. Any other row (a NULL here from a NULL method or sampled_at included)
+    is sampled, neither exempt nor at the door, and bedridden exactly when its resident is."""
+    return or_(R.exempt_reason.is_not(None), R.method == "door", R.sampled_at > end_of(as_of))
+
+
+STATUS_COUNTS = ["residents", "transferred", "quarantine", "away", "sampled", "door", "bedridden"]
+
+
+def _status_counts(
+    session: Session, rnd: RoundInfo, as_of: dt.date, scope: ColumnElement[bool], *, by: str | None
+) -> dict[int | None, list[int]]:
+    """STATUS_COUNTS of a round as of a day per building_id (by="building"), per grid_id (by="grid")
+    or in total (by=None, under the key None).
+
+    Three grouped reads rather than one pass working out every resident's status: the residents in
+    scope (and the bedridden among them), the round's result rows, and the few _odd rows whose status
+    status_exprs works out; the rest of the rows are plain samples.
+    """
+    s = status_exprs(as_of)
+    scoped = rnd.scope != "all"
+    key = {"building": [Household.building_id], "grid": [Building.grid_id], None: []}[by]
+
+    def placed(stmt: Any) -> Any:
+        """The resident's place joined when the grouping or the scope needs it, grouped by key."""
+        if by or scoped:
+            stmt = stmt.join(Household, Household.id == Resident.household_id)
+        if by == "grid" or scoped:
+            stmt = stmt.join(Building, Building.id == Household.building_id).where(scope)
+        return stmt.group_by(*key)
+
+    def read(stmt: Any) -> dict[int | None, list[int]]:
+        if key:
+            return {row[0]: [int(v or 0) for v in row[1:]] for row in session.execute(stmt)}
+        return {None: [int(v or 0) for v in session.execute(stmt).one()]}
+
+    people = read(
+        placed(
+            select(*key, func.count(Resident.id), count_where(Resident.is_bedridden)).select_from(Resident)
+        )
+    )
+    rows = select(*key, func.count(R.id)).select_from(R).where(R.round_id == rnd.id)
+    with_row = read(placed(rows.join(Resident, Resident.id == R.resident_id)) if key or scoped else rows)
+    odd = read(
+        placed(
+            select(
+                *key,
+                func.count(R.id),
+                count_where(and_(s["exempt"], s["reason"] == "transferred")),
+                count_where(and_(s["exempt"], s["reason"] == "quarantine")),
+                count_where(and_(s["exempt"], s["reason"] == "away")),
+                count_where(s["sampled"]),
+                count_where(s["door"]),
+                count_where(s["bedridden"]),
+                count_where(Resident.is_bedridden),
+            )
+            .select_from(R)
+            .join(Resident, Resident.id == R.resident_id)
+            .where(R.round_id == rnd.id, _odd(as_of))
+        )
+    )
+    out = {}
+    for k, (residents, bedridden) in people.items():
+        n_odd, transferred, quarantine, away, sampled, door, odd_bedridden, odd_flagged = odd.get(k, [0] * 8)
+        plain = with_row.get(k, [0])[0] - n_odd
+        out[k] = [
+            residents,
+            transferred,
+            quarantine,
+            away,
+            plain + sampled,
+            door,
+            bedridden - odd_flagged + odd_bedridden,
+        ]
+    return out
+
+
+def _totals(counts: dict[str, int]) -> dict[str, float]:
+    totals: dict[str, float] = dict(counts)
+    totals["exempt"] = counts["transferred"] + counts["quarantine"] + counts["away"]
+    totals["due"] = counts["residents"] - totals["exempt"]
+    totals["missed"] = totals["due"] - counts["sampled"]
+    totals["coverage"] = round(counts["sampled"] / totals["due"], 4) if totals["due"] else 0.0
+    return totals
+
+
+def round_totals(session: Session, round_id: int, as_of: dt.date) -> dict[str, float]:
+    """round_progress(...).totals alone, without the per-building breakdown (cheaper)."""
+    rnd = get_round(session, round_id)
+    counted = _status_counts(session, rnd, as_of, scope_clause(session, rnd), by=None)[None]
+    return _totals(dict(zip(STATUS_COUNTS, counted, strict=True)))
+
+
 def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProgress:
     """Residents, exempt, due, sampled (door to door among them), bedridden and missed per grid and building."""
     rnd = get_round(session, round_id)
-    s = status_exprs(as_of)
-    stmt = (
-        select(
-            Building.id,
-            Building.grid_id,
-            Grid.number,
-            Compound.name,
-            Building.name,
-            func.count(Resident.id),
-            count_where(and_(s["exempt"], s["reason"] == "transferred")),
-            count_where(and_(s["exempt"], s["reason"] == "quarantine")),
-            count_where(and_(s["exempt"], s["reason"] == "away")),
-            count_where(s["sampled"]),
-            count_where(s["door"]),
-            count_where(s["bedridden"]),
-        )
-        .select_from(Resident)
-        .join(Household, Household.id == Resident.household_id)
-        .join(Building, Building.id == Household.building_id)
+    counted = _status_counts(session, rnd, as_of, scope_clause(session, rnd), by="building")
+    places = session.execute(
+        select(Building.id, Building.grid_id, Grid.number, Compound.name, Building.name)
         .join(Compound, Compound.id == Building.compound_id)
         .outerjoin(Grid, Grid.id == Building.grid_id)
-        .outerjoin(R, and_(R.round_id == rnd.id, R.resident_id == Resident.id))
-        .where(scope_clause(session, rnd))
-        .group_by(Building.id, Building.grid_id, Grid.number, Compound.name, Building.name)
         .order_by(Grid.number, Compound.name, Building.name)
-    )
-    counts = ["residents", "transferred", "quarantine", "away", "sampled", "door", "bedridden"]
+    ).all()
+    counts = STATUS_COUNTS
     b = pd.DataFrame(
-        session.execute(stmt).all(),
+        [(*place, *counted[place[0]]) for place in places if place[0] in counted],
         columns=["building_id", "grid_id", "grid", "compound", "building", *counts],
     )
     for col in counts:
@@ -352,13 +427,26 @@ def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProg
         g = _finish(g)
         g["grid_id"] = g["grid_id"].astype(int).replace(-1, None)
         g["grid"] = g["grid"].astype(int)
-    totals = {c: int(b[c].sum()) if not b.empty else 0 for c in counts}
-    totals["exempt"] = totals["transferred"] + totals["quarantine"] + totals["away"]
-    totals["due"] = totals["residents"] - totals["exempt"]
-    totals["missed"] = totals["due"] - totals["sampled"]
-    totals["coverage"] = round(totals["sampled"] / totals["due"], 4) if totals["due"] else 0.0
+    totals = _totals({c: int(b[c].sum()) if not b.empty else 0 for c in counts})
     b["grid"] = b["grid"].astype("Int64")
     return RoundProgress(rnd, g[["grid_id", "grid", *PROGRESS_COLUMNS]], b, totals)
+
+
+def round_by_grid(session: Session, round_id: int, as_of: dt.date) -> pd.DataFrame:
+    """round_progress(...).by_grid alone, counted per grid without the per-building breakdown."""
+    rnd = get_round(session, round_id)
+    counted = _status_counts(session, rnd, as_of, scope_clause(session, rnd), by="grid")
+    numbers = dict(session.execute(select(Grid.id, Grid.number)).all())
+    rows = sorted(
+        ((-1 if g is None else g, numbers.get(g) or 0, *counts) for g, counts in counted.items()),
+        key=lambda r: r[0],
+    )
+    g = pd.DataFrame(rows, columns=["grid_id", "grid", *STATUS_COUNTS])
+    if g.empty:
+        return pd.DataFrame(columns=["grid_id", "grid", *PROGRESS_COLUMNS])
+    g = _finish(g.astype(int))
+    g["grid_id"] = g["grid_id"].astype(int).replace(-1, None)
+    return g[["grid_id", "grid", *PROGRESS_COLUMNS]]
 
 
 def latest_round(session: Session, as_of: dt.date, kind: str | None = None) -> int | None:
@@ -376,33 +464,42 @@ def latest_round(session: Session, as_of: dt.date, kind: str | None = None) -> i
 # --- the missed list (漏检名单) --------------------------------------------------------------
 
 
-def _people_select(rnd: RoundInfo, as_of: dt.date) -> Any:
-    """Residents of the round's scope with their place and their follow-up (as of the day)."""
+def _people_select(rnd: RoundInfo, as_of: dt.date, *, results: str = "outer") -> Any:
+    """Residents of the round's scope with their place and their follow-up (as of the day).
+
+    results="inner" keeps only residents with a result row in the round (read from those rows first).
+    """
     F = MissedFollowUp
-    return (
-        select(
-            Resident.id.label("resident_id"),
-            Building.grid_id,
-            Grid.number.label("grid"),
-            Compound.name.label("compound"),
-            Building.name.label("building"),
-            Household.room,
-            Resident.name,
-            Resident.phone,
-            Resident.is_bedridden.label("bedridden"),
-            F.outcome,
-            F.note,
-            F.at,
-        )
-        .select_from(Resident)
-        .join(Household, Household.id == Resident.household_id)
+    on_result = and_(R.round_id == rnd.id, R.resident_id == Resident.id)
+    stmt = select(
+        Resident.id.label("resident_id"),
+        Building.grid_id,
+        Grid.number.label("grid"),
+        Compound.name.label("compound"),
+        Building.name.label("building"),
+        Household.room,
+        Resident.name,
+        Resident.phone,
+        Resident.is_bedridden.label("bedridden"),
+        F.outcome,
+        F.note,
+        F.at,
+    )
+    if results == "inner":
+        stmt = stmt.select_from(R).join(Resident, on_result)
+    else:
+        stmt = stmt.select_from(Resident)
+    stmt = (
+        stmt.join(Household, Household.id == Resident.household_id)
         .join(Building, Building.id == Household.building_id)
         .join(Compound, Compound.id == Building.compound_id)
         .outerjoin(Grid, Grid.id == Building.grid_id)
-        .outerjoin(R, and_(R.round_id == rnd.id, R.resident_id == Resident.id))
-        .outerjoin(F, and_(F.round_id == rnd.id, F.resident_id == Resident.id, F.at <= end_of(as_of)))
-        .order_by(Grid.number, Compound.name, Building.name, Household.room, Resident.id)
     )
+    if results != "inner":
+        stmt = stmt.outerjoin(R, on_result)
+    return stmt.outerjoin(
+        F, and_(F.round_id == rnd.id, F.resident_id == Resident.id, F.at <= end_of(as_of))
+    ).order_by(Grid.number, Compound.name, Building.name, Household.room, Resident.id)
 
 
 MISSED_COLUMNS = [
@@ -421,13 +518,29 @@ MISSED_COLUMNS = [
 ]
 
 
+def _missed_candidates(rnd: RoundInfo, as_of: dt.date) -> Any:
+    """The ids of the residents who may be missed in the round: those without a row in it and those
+    with an _odd row (a plain row is a sample). Found from the indexes before anyone is placed."""
+    return union_all(
+        select(Resident.id)
+        .outerjoin(R, and_(R.round_id == rnd.id, R.resident_id == Resident.id))
+        .where(R.id.is_(None)),
+        select(R.resident_id).where(R.round_id == rnd.id, _odd(as_of)),
+    )
+
+
 def missed_residents(
     session: Session, round_id: int, as_of: dt.date, grid_id: int | None = None
 ) -> pd.DataFrame:
     """Residents due in the round and not sampled (as of the day), with what their grid leader learned."""
     rnd = get_round(session, round_id)
     s = status_exprs(as_of)
-    stmt = _people_select(rnd, as_of).where(scope_clause(session, rnd), ~s["exempt"], ~s["sampled"])
+    stmt = _people_select(rnd, as_of).where(
+        Resident.id.in_(_missed_candidates(rnd, as_of)),
+        scope_clause(session, rnd),
+        ~s["exempt"],
+        ~s["sampled"],
+    )
     if grid_id is not None:
         stmt = stmt.where(Building.grid_id == grid_id)
     df = pd.DataFrame(session.execute(stmt).all(), columns=MISSED_COLUMNS)
@@ -436,14 +549,51 @@ def missed_residents(
     return df
 
 
+def missed_by_grid(
+    session: Session, round_id: int, as_of: dt.date, *, followed_only: bool = False
+) -> pd.DataFrame:
+    """How many residents missed_residents() lists per grid: grid_id, grid, missed, followed (those
+    with an outcome recorded by the end of the day), grid_id order.
+
+    followed_only counts the followed alone, read from the round's follow-ups (missed = followed then).
+    """
+    rnd = get_round(session, round_id)
+    s = status_exprs(as_of)
+    F = MissedFollowUp
+    end = end_of(as_of)
+    if followed_only:
+        candidates: Any = select(F.resident_id).where(F.round_id == rnd.id, F.at <= end)
+    else:
+        candidates = _missed_candidates(rnd, as_of)
+    stmt = (
+        select(Building.grid_id, Grid.number, func.count(Resident.id), func.count(F.outcome))
+        .select_from(Resident)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .outerjoin(Grid, Grid.id == Building.grid_id)
+        .outerjoin(R, and_(R.round_id == rnd.id, R.resident_id == Resident.id))
+        .outerjoin(F, and_(F.round_id == rnd.id, F.resident_id == Resident.id, F.at <= end))
+        .where(Resident.id.in_(candidates), scope_clause(session, rnd), ~s["exempt"], ~s["sampled"])
+        .group_by(Building.grid_id, Grid.number)
+        .order_by(Building.grid_id)
+    )
+    if followed_only:
+        stmt = stmt.where(F.outcome.is_not(None))
+    df = pd.DataFrame(session.execute(stmt).all(), columns=["grid_id", "grid", "missed", "followed"])
+    return df.astype({"missed": int, "followed": int})
+
+
 def exempt_residents(
     session: Session, round_id: int, as_of: dt.date, grid_id: int | None = None
 ) -> pd.DataFrame:
     """Residents left out of the round's 'due', with the reason."""
     rnd = get_round(session, round_id)
     s = status_exprs(as_of)
-    base = _people_select(rnd, as_of).add_columns(R.exempt_reason.label("reason"))
-    stmt = base.where(scope_clause(session, rnd), s["exempt"])
+    base = _people_select(rnd, as_of, results="inner").add_columns(R.exempt_reason.label("reason"))
+    # Only a row with a reason is exempt: the rows read are those of the round with a reason.
+    stmt = base.where(
+        R.round_id == rnd.id, R.exempt_reason.in_(OUT_OF_DUE), scope_clause(session, rnd), s["exempt"]
+    )
     if grid_id is not None:
         stmt = stmt.where(Building.grid_id == grid_id)
     df = pd.DataFrame(session.execute(stmt).all(), columns=[*MISSED_COLUMNS, "reason"])

@@ -376,6 +376,41 @@ def _is(status_col: Any, status: str) -> Any:
     return func.coalesce(func.sum(case((status_col == status, 1), else_=0)), 0)
 
 
+def _rule(session: Session, batch_id: int) -> tuple[str, Rule]:
+    """(name, rule) of a batch, or a not-found refusal."""
+    row = session.execute(
+        select(
+            SupplyBatch.name, SupplyBatch.rule, SupplyBatch.large_threshold, SupplyBatch.large_portions
+        ).where(SupplyBatch.id == batch_id)
+    ).first()
+    if row is None:
+        raise ValidationError("common.not_found", what=f"batch {batch_id}")
+    return row[0], Rule(row[1], row[2], row[3])
+
+
+REACHED_COUNTS = ["households_reached", "not_found", "refused", "portions_delivered"]
+
+
+def _reached_counts(session: Session, batch_id: int, as_of: dt.date, ent: Any, key: Any | None) -> dict:
+    """REACHED_COUNTS of the entitled households per key (one grouped read of the batch's deliveries;
+    a batch holds at most one delivery row per household)."""
+    stmt = (
+        select(
+            *([key] if key is not None else []),
+            _is(Delivery.status, "delivered"),
+            _is(Delivery.status, "not_found"),
+            _is(Delivery.status, "refused"),
+            func.coalesce(func.sum(case((Delivery.status == "delivered", Delivery.portions), else_=0)), 0),
+        )
+        .select_from(Delivery)
+        .join(ent, ent.c.household_id == Delivery.household_id)
+        .where(Delivery.batch_id == batch_id, Delivery.at <= end_of(as_of))
+    )
+    if key is None:
+        return {None: [int(v) for v in session.execute(stmt).one()]}
+    return {row[0]: [int(v) for v in row[1:]] for row in session.execute(stmt.group_by(key))}
+
+
 def coverage(session: Session, batch_id: int, as_of: dt.date, level: str = "grid") -> pd.DataFrame:
     """Households reached / entitled and portions delivered / needed per grid, compound or building.
 
@@ -384,10 +419,8 @@ def coverage(session: Session, batch_id: int, as_of: dt.date, level: str = "grid
     """
     if level not in LEVELS:
         raise ValueError(level)
-    batch = get_batch(session, batch_id)
-    ent = entitlement(Rule.of(batch))
-    got = _reached(batch_id, as_of)
-    delivered = got.c.status == "delivered"
+    _name, rule = _rule(session, batch_id)
+    ent = entitlement(rule)
     if level == "grid":
         keys = [ent.c.grid_id.label("grid_id"), Grid.name.label("grid")]
         joins = [(Grid, Grid.id == ent.c.grid_id)]
@@ -416,16 +449,18 @@ def coverage(session: Session, batch_id: int, as_of: dt.date, level: str = "grid
     stmt = select(
         *keys,
         func.count().label("households_entitled"),
-        _is(got.c.status, "delivered").label("households_reached"),
-        _is(got.c.status, "not_found").label("not_found"),
-        _is(got.c.status, "refused").label("refused"),
         func.coalesce(func.sum(ent.c.portions), 0).label("portions_needed"),
-        func.coalesce(func.sum(case((delivered, got.c.portions), else_=0)), 0).label("portions_delivered"),
     ).select_from(ent)
     for model, on in joins:
         stmt = stmt.outerjoin(model, on)
-    stmt = stmt.outerjoin(got, got.c.household_id == ent.c.household_id).group_by(*group).order_by(*order)
-    rows = session.execute(stmt).all()
+    owed = session.execute(stmt.group_by(*group).order_by(*order)).all()
+    reached = _reached_counts(session, batch_id, as_of, ent, group[0])
+    none = [0] * len(REACHED_COUNTS)
+    rows = []
+    for row in owed:
+        *names, entitled, needed = row
+        got, not_found, refused, delivered = reached.get(names[0], none)
+        rows.append((*names, entitled, got, not_found, refused, needed, delivered))
     names = [k.key for k in keys]
     counts = [
         "households_entitled",
@@ -511,16 +546,20 @@ def supply_summary(session: Session, as_of: dt.date) -> SupplySummary | None:
     batch_id = current_batch(session, as_of)
     if batch_id is None:
         return None
-    batch = get_batch(session, batch_id)
-    df = coverage(session, batch_id, as_of, "grid")
+    name, rule = _rule(session, batch_id)
+    ent = entitlement(rule)
+    entitled, needed = session.execute(
+        select(func.count(), func.coalesce(func.sum(ent.c.portions), 0)).select_from(ent)
+    ).one()
+    reached, _not_found, _refused, delivered = _reached_counts(session, batch_id, as_of, ent, None)[None]
     return SupplySummary(
         batch_id=batch_id,
-        batch_name=batch.name,
-        households_entitled=int(df["households_entitled"].sum()),
-        households_reached=int(df["households_reached"].sum()),
-        portions_needed=int(df["portions_needed"].sum()),
-        portions_delivered=int(df["portions_delivered"].sum()),
-        stock=batch.stock,
+        batch_name=name,
+        households_entitled=int(entitled),
+        households_reached=reached,
+        portions_needed=int(needed),
+        portions_delivered=delivered,
+        stock=int(session.scalar(select(SupplyBatch.stock).where(SupplyBatch.id == batch_id))),
     )
 
 
@@ -535,16 +574,31 @@ def reconciliation(session: Session, as_of: dt.date) -> pd.DataFrame:
     lived_in = int(
         session.scalar(select(func.count()).select_from(Household).where(Household.size >= 1)) or 0
     )
+    # Deliveries of every batch in one grouped read; the entitlement once per distinct rule.
+    out_by_batch = {
+        batch_id: (int(reached or 0), int(out or 0))
+        for batch_id, reached, out in session.execute(
+            select(
+                Delivery.batch_id,
+                func.sum(case((Delivery.status == "delivered", 1), else_=0)),
+                func.sum(case((Delivery.status == "delivered", Delivery.portions), else_=0)),
+            )
+            .where(Delivery.at <= end_of(as_of))
+            .group_by(Delivery.batch_id)
+        )
+    }
+    owed: dict[Rule, tuple[int, int]] = {}
     rows = []
     for b in batches(session, as_of).itertuples(index=False):
         rule = Rule(b.rule, int(b.large_threshold), int(b.large_portions))
-        ent = entitlement(rule)
-        entitled, needed = session.execute(
-            select(func.count(), func.coalesce(func.sum(ent.c.portions), 0)).select_from(ent)
-        ).one()
-        got = _reached(int(b.id), as_of)
-        reached = session.scalar(select(func.count()).select_from(got).where(got.c.status == "delivered"))
-        out = portions_out(session, int(b.id), as_of)
+        if rule not in owed:
+            ent = entitlement(rule)
+            entitled, needed = session.execute(
+                select(func.count(), func.coalesce(func.sum(ent.c.portions), 0)).select_from(ent)
+            ).one()
+            owed[rule] = (int(entitled), int(needed))
+        entitled, needed = owed[rule]
+        reached, out = out_by_batch.get(int(b.id), (0, 0))
         rows.append(
             {
                 "batch_id": int(b.id),
@@ -554,14 +608,14 @@ def reconciliation(session: Session, as_of: dt.date) -> pd.DataFrame:
                 "rule": b.rule,
                 "released": bool(b.released),
                 "stock": int(b.stock),
-                "portions_needed": int(needed),
+                "portions_needed": needed,
                 "portions_out": out,
                 "remainder": int(b.stock) - out,
-                "shortfall": max(0, int(needed) - int(b.stock)),
+                "shortfall": max(0, needed - int(b.stock)),
                 "households": lived_in,
-                "households_entitled": int(entitled),
-                "households_reached": int(reached or 0),
-                "households_left_out": lived_in - int(entitled),
+                "households_entitled": entitled,
+                "households_reached": reached,
+                "households_left_out": lived_in - entitled,
             }
         )
     columns = [
