@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy import Integer, Row, Select, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from dashboard import overview, zones
@@ -55,6 +55,14 @@ def _frame(rows: Sequence[Sequence[Any]], columns: list[str]) -> pd.DataFrame:
     )
 
 
+def _core_rows(session: Session, stmt: Select) -> Sequence[Row]:
+    """The rows of a plain select, without the ORM's work per row (pending changes flushed first,
+    as session.execute would)."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt).all()
+
+
 def moment_of(as_of: dt.date, hour: int | None) -> dt.datetime:
     """The moment the map shows: as_of at the given hour (end of the day when None)."""
     if hour is None:
@@ -87,7 +95,8 @@ def _grids(session: Session) -> pd.DataFrame:
 
 def _buildings(session: Session, as_of: dt.date, building_zones: pd.DataFrame) -> pd.DataFrame:
     """Every building with its place, households, active cases and zone."""
-    rows = session.execute(
+    rows = _core_rows(
+        session,
         select(
             Building.id,
             Building.name,
@@ -100,12 +109,12 @@ def _buildings(session: Session, as_of: dt.date, building_zones: pd.DataFrame) -
         )
         .join(Compound, Compound.id == Building.compound_id)
         .outerjoin(Grid, Grid.id == Building.grid_id)
-        .order_by(Building.id)
-    ).all()
+        .order_by(Building.id),
+    )
     households = dict(
-        session.execute(
-            select(Household.building_id, func.count(Household.id)).group_by(Household.building_id)
-        ).all()
+        _core_rows(
+            session, select(Household.building_id, func.count(Household.id)).group_by(Household.building_id)
+        )
     )
     active = dict(
         session.execute(
@@ -246,11 +255,12 @@ def map_data(session: Session, as_of: dt.date, hour: int | None = None) -> MapDa
 
 def building_locations(session: Session) -> pd.DataFrame:
     """building_id, lat, lon of every placed building (for resolving clicks)."""
-    rows = session.execute(
+    rows = _core_rows(
+        session,
         select(Building.id, Building.lat, Building.lon).where(
             Building.lat.is_not(None), Building.lon.is_not(None)
-        )
-    ).all()
+        ),
+    )
     return _frame(rows, ["building_id", "lat", "lon"])
 
 

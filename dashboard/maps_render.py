@@ -80,6 +80,23 @@ def _rewritten(text: str) -> str:
     return re.sub(r"drawnItems_draw_control_div_\d+", "drawnItems", text)
 
 
+_NAME = re.compile(r"[a-z0-9]+")
+_HEX = re.compile(r"[0-9a-f]{32}")
+_UNDERSCORE_HEX = re.compile(r"_[0-9a-f]{32}")
+
+
+def _may_rename(text: str, mappings: dict[str, str]) -> bool:
+    """False when streamlit-folium's renaming leaves text as it is.
+
+    It rewrites "_" + a name of `mappings` ([a-z0-9]+, the part its pattern can match); names are
+    mostly folium's element ids (32 hex digits), all looked for in one sweep.
+    """
+    names = [k for k in mappings if _NAME.fullmatch(k)]
+    if any(_HEX.fullmatch(k) for k in names) and _UNDERSCORE_HEX.search(text):
+        return True
+    return any("_" + k in text for k in names if not _HEX.fullmatch(k))
+
+
 def _map_string(m: folium.Map) -> str:
     """streamlit_folium._get_map_string(m), with the GeoJSON layers' data set aside meanwhile.
 
@@ -109,7 +126,7 @@ def _map_string(m: folium.Map) -> str:
         text = str(
             htmlsafe_json_dumps(data, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
         )
-        if any(name in text for name in mappings):
+        if _may_rename(text, mappings):
             text = sf._replace_folium_vars(text, mappings)
         text = _rewritten(sf._resolve_element_refs(text))
         leaflet = leaflet.replace(f'"{token}"', text)

@@ -9,10 +9,11 @@ otherwise. A compound takes the strictest zone of its buildings. Recorded overri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import audit, roles, validate
@@ -56,25 +57,34 @@ def rule_for(session: Session) -> ZoneRule:
     return ZoneRule(int_rule(session, "zone_sealed_days"), int_rule(session, "zone_controlled_days"))
 
 
+def _core_rows(session: Session, stmt: Select) -> Sequence[Row]:
+    """The rows of a plain select, without the ORM's work per row (pending changes flushed first,
+    as session.execute would)."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt).all()
+
+
 def building_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
     """Every building's zone on as_of: building_id, compound_id, grid_id, last_case, zone, steps_down_on."""
     rule = rule_for(session)
-    buildings = session.execute(
-        select(Building.id, Building.compound_id, Building.grid_id).order_by(Building.id)
-    ).all()
+    buildings = _core_rows(
+        session, select(Building.id, Building.compound_id, Building.grid_id).order_by(Building.id)
+    )
     columns = ["building_id", "compound_id", "grid_id", "last_case"]
     if not buildings:
         return pd.DataFrame(buildings, columns=columns).assign(
             zone=pd.Series(dtype=str), steps_down_on=pd.Series(dtype=object)
         )
     last_of: dict[int, dt.date] = dict(
-        session.execute(
+        _core_rows(
+            session,
             select(Household.building_id, func.max(Case.found_on))
             .join(Resident, Resident.household_id == Household.id)
             .join(Case, Case.resident_id == Resident.id)
             .where(Case.found_on <= as_of)
-            .group_by(Household.building_id)
-        ).all()
+            .group_by(Household.building_id),
+        )
     )
     ids, compound_ids, grid_ids = (list(c) for c in zip(*buildings, strict=True))
     last_case = [last_of.get(b) for b in ids]

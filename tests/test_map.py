@@ -536,6 +536,16 @@ def test_a_name_written_like_a_template_still_draws(world: tuple[Session, dict[s
     assert "{{\\u0026#x27;\\u697c\\u0026#x27;}}" in script and "{% \\u697c" in script
 
 
+def test_the_renaming_is_skipped_only_where_it_changes_nothing() -> None:
+    from dashboard import maps_render
+
+    element = "0123456789abcdef0123456789abcdef"
+    mappings = {element: "div_1", f"geo_json_{element}": "div_1", "legend7": "div_2"}
+    assert maps_render._may_rename(f'{{"label": "a_{element}"}}', mappings)
+    assert maps_render._may_rename('{"label": "a_legend7"}', mappings)
+    assert not maps_render._may_rename(f'{{"label": "a{element} legend7 geo_json_x"}}', mappings)
+
+
 def test_geojson_layers_group_styles_as_folium_does(world: tuple[Session, dict[str, int]]) -> None:
     from folium.features import GeoJsonStyleMapper
 
