@@ -238,8 +238,14 @@ def requests_on(session: Session, as_of: dt.date, grid_id: int | None = None) ->
     return df
 
 
-def residents_needing_check(session: Session, as_of: dt.date, grid_id: int | None = None) -> pd.DataFrame:
-    """Elderly (60+ in as_of's year) and chronically ill residents with no request in the last 14 days."""
+CHECK_COLUMNS = [
+    "resident_id", "name", "phone", "grid_id", "grid", "compound", "building", "room", "birth_year",
+    "is_chronic", "chronic_condition", "lives_alone", "is_bedridden", "last_request",
+]  # fmt: skip
+
+
+def _needing_check(as_of: dt.date, grid_id: int | None = None):  # noqa: ANN202 - a Select
+    """The residents to check as of a day (CHECK_COLUMNS), the most vulnerable first."""
     end = end_of(as_of)
     since = end - dt.timedelta(days=CHECK_DAYS)
     last = (
@@ -255,7 +261,7 @@ def residents_needing_check(session: Session, as_of: dt.date, grid_id: int | Non
     ]
     if grid_id is not None:
         conditions.append(Building.grid_id == grid_id)
-    rows = session.execute(
+    return (
         select(
             Resident.id,
             Resident.name,
@@ -285,28 +291,18 @@ def residents_needing_check(session: Session, as_of: dt.date, grid_id: int | Non
             Resident.birth_year,
             Resident.id,
         )
-    ).all()
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "resident_id",
-            "name",
-            "phone",
-            "grid_id",
-            "grid",
-            "compound",
-            "building",
-            "room",
-            "birth_year",
-            "is_chronic",
-            "chronic_condition",
-            "lives_alone",
-            "is_bedridden",
-            "last_request",
-        ],
     )
+
+
+def _check_frame(rows: list, as_of: dt.date) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=CHECK_COLUMNS)
     df.insert(df.columns.get_loc("birth_year"), "age", as_of.year - df["birth_year"].astype(int))
     return df.drop(columns=["birth_year"])
+
+
+def residents_needing_check(session: Session, as_of: dt.date, grid_id: int | None = None) -> pd.DataFrame:
+    """Elderly (60+ in as_of's year) and chronically ill residents with no request in the last 14 days."""
+    return _check_frame(session.execute(_needing_check(as_of, grid_id)).all(), as_of)
 
 
 def residents_of_building(session: Session, building_id: int) -> pd.DataFrame:
@@ -422,10 +418,12 @@ def check_list(
 ) -> tuple[int, pd.DataFrame]:
     """residents_needing_check() (only the chronically ill and those living alone: priority_only):
     how many, and the first CHECK_ROWS as the page lists them (CHECK_SHOWN and grid_id)."""
-    check = residents_needing_check(session, as_of, grid_id)
+    stmt = _needing_check(as_of, grid_id)
     if priority_only:
-        check = check[check["is_chronic"] | check["lives_alone"]]
-    return len(check), check.head(CHECK_ROWS)[[*CHECK_SHOWN, "grid_id"]].reset_index(drop=True)
+        stmt = stmt.where(or_(Resident.is_chronic, Resident.lives_alone))
+    n = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    check = _check_frame(session.execute(stmt.limit(CHECK_ROWS)).all(), as_of)
+    return int(n or 0), check[[*CHECK_SHOWN, "grid_id"]]
 
 
 def open_requests(session: Session, as_of: dt.date, grid_id: int | None, lang: str) -> pd.DataFrame:

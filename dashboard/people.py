@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, privacy, roles, validate
@@ -44,7 +44,8 @@ def _stamp(*values: object) -> str:
     return hashlib.sha256("|".join(str(v) for v in values).encode()).hexdigest()[:16]
 
 
-def person_stamp(p: Person) -> str:
+def person_stamp(p: Person | Row) -> str:
+    """The stamp of a person (an ORM row or a row with the same attributes)."""
     return _stamp(p.name, p.phone, p.kind, p.cadre_level, p.volunteer_kind, p.team_id, p.grid_id, p.active)
 
 
@@ -66,7 +67,22 @@ def people_list(
         conditions.append(Person.team_id == team_id)
     if grid_id is not None:
         conditions.append(Person.grid_id == grid_id)
-    people = session.scalars(select(Person).where(*conditions).order_by(Person.kind, Person.id)).all()
+    people = session.execute(
+        select(
+            Person.id,
+            Person.name,
+            Person.phone,
+            Person.kind,
+            Person.cadre_level,
+            Person.volunteer_kind,
+            Person.organisation,
+            Person.team_id,
+            Person.grid_id,
+            Person.active,
+        )
+        .where(*conditions)
+        .order_by(Person.kind, Person.id)
+    ).all()
     teams = dict(session.execute(select(Team.id, Team.name)).all())
     grids = dict(session.execute(select(Grid.id, Grid.number)).all())
     rows = [
@@ -412,17 +428,29 @@ def roster_members(session: Session, teams: list[int]) -> dict[int, str]:
 
 def member_names(session: Session, team_id: int) -> dict[int, str]:
     """The active members of a team for a picker: person_id → name, in people_list()'s order."""
-    df = people_list(session, None, team_id)
-    df = df[df["active"]]
-    return dict(zip(df["person_id"].astype(int), df["name"], strict=True))
+    rows = session.execute(
+        select(Person.id, Person.name)
+        .where(Person.active, Person.team_id == team_id)
+        .order_by(Person.kind, Person.id)
+    ).all()
+    return {int(i): n for i, n in rows}
 
 
 def guard_labels(session: Session, team_id: int | None, own_team: int | None) -> dict[int, str]:
     """Who may stand guard in the services page's form: the active people of people_list(None,
     team_id) who are guards or in own_team; person_id → name."""
-    df = people_list(session, None, team_id)
-    df = df[df["active"] & ((df["kind"] == "guard") | (df["team_id"] == own_team))]
-    return dict(zip(df["person_id"].astype(int), df["name"], strict=True))
+    conditions = [Person.active]
+    if team_id is not None:
+        conditions.append(Person.team_id == team_id)
+    conditions.append(
+        Person.kind == "guard"
+        if own_team is None
+        else or_(Person.kind == "guard", Person.team_id == own_team)
+    )
+    rows = session.execute(
+        select(Person.id, Person.name).where(*conditions).order_by(Person.kind, Person.id)
+    ).all()
+    return {int(i): n for i, n in rows}
 
 
 def shift_choices(session: Session, day: dt.date, team_id: int | None, teams: list[int]) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -752,6 +753,16 @@ def test_the_seed_tells_the_services_story(seeded: Session) -> None:
     assert services.disinfection_status(seeded, dt.date(2022, 4, 9)).all_done
     totals = services.courier_day_totals(seeded, story.DEMO_TODAY)
     assert totals.rows > 0 and totals.backlog_end >= 0
+    # The page's list of residents to check: the first rows of the whole list, and its length.
+    everyone = medicine.residents_needing_check(seeded, story.DEMO_TODAY)
+    for priority in (False, True):
+        full = everyone[everyone["is_chronic"] | everyone["lives_alone"]] if priority else everyone
+        n, head = medicine.check_list(seeded, story.DEMO_TODAY, None, priority)
+        assert n == len(full) and len(head) == min(n, medicine.CHECK_ROWS)
+        pd.testing.assert_frame_equal(
+            head, full.head(medicine.CHECK_ROWS)[[*medicine.CHECK_SHOWN, "grid_id"]].reset_index(drop=True)
+        )
+    assert len(everyone) > medicine.CHECK_ROWS
 
 
 # --- the page ---------------------------------------------------------------------------------
