@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from dashboard import charts, i18n, overview
+from dashboard import charts, i18n, overview, overview_board
 from db import make_engine, upgrade
 from db.models import (
     Building,
@@ -457,7 +457,7 @@ def test_status_watch_when_restricted_but_nothing_to_do_today(world: tuple[Sessi
     assert board.loc[1, "new_cases"] == 0
     assert board.loc[1, "status"] in ("alert", "watch")
     assert (
-        overview._status(
+        overview_board._status(
             board.loc[[1]]
             .assign(screening_coverage=0.99, overdue_transfers=0)
             .itertuples(index=False)

@@ -1,0 +1,407 @@
+"""Coverage of a day per grid: the day's screening round (who was due, sampled, exempt) and the
+current supply batch (units entitled and reached), with the lists behind them (the missed residents,
+the households the batch has not reached).
+
+Part of the overview (dashboard/overview.py gathers its names).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from dashboard import zones
+from dashboard.config import end_of
+from dashboard.overview_figures import _frame
+from db.models import (
+    Building,
+    Compound,
+    Delivery,
+    Grid,
+    Household,
+    MissedFollowUp,
+    Resident,
+    ScreeningResult,
+    ScreeningRound,
+    SupplyBatch,
+)
+
+# --- screening coverage of the day's round ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundRef:
+    """The round a day's screening coverage is about."""
+
+    round_id: int
+    number: int
+    date: dt.date
+    scope: str
+    scope_grid_id: int | None
+
+
+def day_round(session: Session, as_of: dt.date) -> RoundRef | None:
+    """The day's round: the latest PCR round on or before as_of."""
+    row = session.execute(
+        select(
+            ScreeningRound.id,
+            ScreeningRound.number,
+            ScreeningRound.date,
+            ScreeningRound.scope,
+            ScreeningRound.scope_grid_id,
+        )
+        .where(ScreeningRound.kind == "pcr", ScreeningRound.date <= as_of)
+        .order_by(ScreeningRound.date.desc(), ScreeningRound.number.desc())
+        .limit(1)
+    ).first()
+    return RoundRef(*row) if row else None
+
+
+def _scope(session: Session, rnd: RoundRef) -> list[Any]:
+    """Conditions on Building limiting residents to the round's scope."""
+    if rnd.scope == "grid":
+        return [Building.grid_id == rnd.scope_grid_id]
+    if rnd.scope == "sealed":
+        b = zones.building_zones(session, rnd.date)
+        ids = [int(i) for i in b.loc[b["zone"] == "sealed", "building_id"]] if not b.empty else []
+        return [Building.id.in_(ids)] if ids else [false()]
+    return []
+
+
+def _sampled(as_of: dt.date) -> Any:
+    return and_(
+        ScreeningResult.id.is_not(None),
+        ScreeningResult.exempt_reason.is_(None),
+        or_(ScreeningResult.sampled_at.is_(None), ScreeningResult.sampled_at <= end_of(as_of)),
+    )
+
+
+def _grouped(session: Session, stmt: Any, key: Any | None) -> dict[Any, list[int]]:
+    """{key: counts} of a select of counts, grouped by key in key order (or one row under the key None)."""
+    if key is None:
+        return {None: [int(v or 0) for v in session.execute(stmt).one()]}
+    rows = session.execute(stmt.group_by(key).order_by(key))
+    return {row[0]: [int(v or 0) for v in row[1:]] for row in rows}
+
+
+def residents_by_grid(session: Session, *where: Any) -> dict[int | None, int]:
+    """Residents per grid_id (of the buildings matching where), in grid_id order."""
+    stmt = (
+        select(Building.grid_id, func.count(Resident.id))
+        .select_from(Resident)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .where(*where)
+    )
+    return {k: v[0] for k, v in _grouped(session, stmt, Building.grid_id).items()}
+
+
+def _screening_counts(
+    session: Session,
+    rnd: RoundRef,
+    as_of: dt.date,
+    *,
+    by_grid: bool,
+    residents: dict[int | None, int] | None = None,
+) -> dict[int | None, list[int]]:
+    """[in_scope, exempt, sampled] of the day's round per grid_id (or in total, under the key None).
+
+    Grouped reads rather than one pass over every resident with their result: the residents in scope
+    (or `residents`, everyone per grid, when the round covers everyone), the round's result rows, and
+    the few rows that are not a plain sample by the end of the day (an exemption, or sampled later),
+    whose status is worked out; every other row is sampled.
+    """
+    scope = _scope(session, rnd)
+    key = Building.grid_id if by_grid else None
+    keys = [key] if by_grid else []
+
+    def placed(stmt: Any, *, results: bool) -> Any:
+        """The resident's building joined when the grouping or the scope needs it."""
+        if not (by_grid or scope):
+            return stmt
+        if results:
+            stmt = stmt.join(Resident, Resident.id == ScreeningResult.resident_id)
+        return (
+            stmt.join(Household, Household.id == Resident.household_id)
+            .join(Building, Building.id == Household.building_id)
+            .where(*scope)
+        )
+
+    if residents is not None and rnd.scope == "all":
+        in_scope = residents if by_grid else {None: sum(residents.values())}
+    else:
+        people = placed(select(*keys, func.count(Resident.id)).select_from(Resident), results=False)
+        in_scope = {k: v[0] for k, v in _grouped(session, people, key).items()}
+    this_round = ScreeningResult.round_id == rnd.round_id
+    rows = _grouped(
+        session, placed(select(*keys, func.count(ScreeningResult.id)).where(this_round), results=True), key
+    )
+    odd = select(
+        *keys,
+        func.count(ScreeningResult.id),
+        func.sum(case((ScreeningResult.exempt_reason.is_not(None), 1), else_=0)),
+        func.sum(case((_sampled(as_of), 1), else_=0)),
+    ).where(
+        this_round,
+        or_(ScreeningResult.exempt_reason.is_not(None), ScreeningResult.sampled_at > end_of(as_of)),
+    )
+    odd_rows = _grouped(session, placed(odd, results=True), key)
+    out = {}
+    for k, n in in_scope.items():
+        n_odd, exempt, sampled = odd_rows.get(k, [0, 0, 0])
+        out[k] = [n, exempt, rows.get(k, [0])[0] - n_odd + sampled]
+    return out
+
+
+def screening_by_grid(
+    session: Session, as_of: dt.date, *, residents: dict[int | None, int] | None = None
+) -> pd.DataFrame:
+    """Coverage of the day's round per grid: grid_id, in_scope, exempt, due, sampled, missed, coverage.
+
+    Sampled = residents with a result row that is not an exemption; due = residents of the round's
+    scope minus the exempt; coverage = sampled / due (NaN for a grid with nobody due). `residents`
+    (residents_by_grid) saves reading them again when the caller has them.
+    """
+    columns = ["grid_id", "in_scope", "exempt", "due", "sampled", "missed", "coverage"]
+    rnd = day_round(session, as_of)
+    if rnd is None:
+        return pd.DataFrame(columns=columns)
+    counts = _screening_counts(session, rnd, as_of, by_grid=True, residents=residents)
+    df = _frame([(k, *v) for k, v in counts.items()], ["grid_id", "in_scope", "exempt", "sampled"])
+    for col in ("in_scope", "exempt", "sampled"):
+        df[col] = df[col].fillna(0).astype(int)
+    df["due"] = df["in_scope"] - df["exempt"]
+    df["missed"] = df["due"] - df["sampled"]
+    df["coverage"] = [s / d if d else float("nan") for s, d in zip(df["sampled"], df["due"], strict=True)]
+    return df[columns]
+
+
+def missed_residents(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """Residents due in the day's round with no result yet (漏检), with what their grid leader learned.
+
+    Columns: grid_id, grid, compound, building, room, name, phone, outcome.
+    """
+    columns = ["grid_id", "grid", "compound", "building", "room", "name", "phone", "outcome"]
+    rnd = day_round(session, as_of)
+    if rnd is None:
+        return pd.DataFrame(columns=columns)
+    end = end_of(as_of)
+    rows = session.execute(
+        select(
+            Building.grid_id,
+            Grid.number,
+            Compound.name,
+            Building.name,
+            Household.room,
+            Resident.name,
+            Resident.phone,
+            MissedFollowUp.outcome,
+        )
+        .select_from(Resident)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .join(Compound, Compound.id == Building.compound_id)
+        .outerjoin(Grid, Grid.id == Building.grid_id)
+        .outerjoin(
+            ScreeningResult,
+            and_(ScreeningResult.round_id == rnd.round_id, ScreeningResult.resident_id == Resident.id),
+        )
+        .outerjoin(
+            MissedFollowUp,
+            and_(
+                MissedFollowUp.round_id == rnd.round_id,
+                MissedFollowUp.resident_id == Resident.id,
+                MissedFollowUp.at <= end,
+            ),
+        )
+        .where(
+            *_scope(session, rnd),
+            or_(
+                ScreeningResult.id.is_(None),
+                and_(ScreeningResult.exempt_reason.is_(None), ScreeningResult.sampled_at > end),
+            ),
+        )
+        .order_by(Grid.number, Compound.name, Building.name, Household.room, Resident.id)
+    ).all()
+    return _frame(rows, columns)
+
+
+# --- supplies -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchRef:
+    """The current supply batch and its rule."""
+
+    batch_id: int
+    name: str
+    date: dt.date
+    rule: str
+    large_threshold: int
+    large_portions: int
+
+
+def current_batch(session: Session, as_of: dt.date) -> BatchRef | None:
+    """The latest batch released or dated on or before as_of."""
+    row = session.execute(
+        select(
+            SupplyBatch.id,
+            SupplyBatch.name,
+            SupplyBatch.date,
+            SupplyBatch.rule,
+            SupplyBatch.large_threshold,
+            SupplyBatch.large_portions,
+        )
+        .where(or_(SupplyBatch.date <= as_of, SupplyBatch.released_at <= end_of(as_of)))
+        .order_by(SupplyBatch.date.desc(), SupplyBatch.id.desc())
+        .limit(1)
+    ).first()
+    return BatchRef(*row) if row else None
+
+
+def _delivered_join(batch: BatchRef, as_of: dt.date) -> Any:
+    return and_(
+        Delivery.batch_id == batch.batch_id,
+        Delivery.household_id == Household.id,
+        Delivery.status == "delivered",
+        Delivery.at <= end_of(as_of),
+    )
+
+
+def _portions(batch: BatchRef) -> Any:
+    if batch.rule == "large_household":
+        return case((Household.size >= batch.large_threshold, batch.large_portions), else_=1)
+    return literal(1)
+
+
+def _supply_units(
+    session: Session, batch: BatchRef, as_of: dt.date, key: Any | None, *where: Any
+) -> pd.DataFrame:
+    """Entitled units (doors or households), how many were reached, and portions, per key (or in total
+    when key is None: one row, key None).
+
+    Two grouped reads: the units from the households, the reached ones from the batch's deliveries
+    (at most one per household) with their households.
+    """
+    keys = [key] if key is not None else []
+    placed = bool(keys or where)
+
+    def grouped(stmt: Any, building_id: Any) -> dict[Any, list[int]]:
+        if placed:
+            stmt = stmt.join(Building, Building.id == building_id).where(*where)
+        return _grouped(session, stmt, key)
+
+    if batch.rule == "per_door":
+        doors = select(Household.building_id, Household.door).distinct().subquery()
+        units = grouped(select(*keys, func.count()).select_from(doors), doors.c.building_id)
+        served = (
+            select(Household.building_id, Household.door)
+            .select_from(Delivery)
+            .join(Household, _delivered_join(batch, as_of))
+            .distinct()
+            .subquery()
+        )
+        reached = grouped(select(*keys, func.count()).select_from(served), served.c.building_id)
+        units = {k: [n, n] for k, (n,) in units.items()}
+        reached = {k: [n, n] for k, (n,) in reached.items()}
+    else:
+        portions = _portions(batch)
+        units = grouped(
+            select(*keys, func.count(Household.id), func.sum(portions)).select_from(Household),
+            Household.building_id,
+        )
+        reached = grouped(
+            select(*keys, func.count(Household.id), func.sum(portions))
+            .select_from(Delivery)
+            .join(Household, _delivered_join(batch, as_of)),
+            Household.building_id,
+        )
+    rows = []
+    for k, (entitled, due) in units.items():
+        got, got_portions = reached.get(k, [0, 0])
+        rows.append((k, entitled, got, due, got_portions))
+    df = _frame(rows, ["key", "entitled", "reached", "portions_due", "portions_reached"])
+    for col in ("entitled", "reached", "portions_due", "portions_reached"):
+        df[col] = df[col].fillna(0).astype(int)
+    return df
+
+
+def supply_by_grid(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """Coverage of the current batch per grid: grid_id, entitled, reached, portions_due, coverage."""
+    columns = ["grid_id", "entitled", "reached", "portions_due", "portions_reached", "coverage"]
+    batch = current_batch(session, as_of)
+    if batch is None:
+        return pd.DataFrame(columns=columns)
+    df = _supply_units(session, batch, as_of, Building.grid_id).rename(columns={"key": "grid_id"})
+    df["coverage"] = [
+        r / e if e else float("nan") for r, e in zip(df["reached"], df["entitled"], strict=True)
+    ]
+    return df[columns]
+
+
+def batch_coverage_of_building(
+    session: Session, as_of: dt.date, building_id: int
+) -> tuple[str | None, int, int]:
+    """(current batch name, entitled units, reached units) for one building."""
+    batch = current_batch(session, as_of)
+    if batch is None:
+        return None, 0, 0
+    df = _supply_units(session, batch, as_of, Building.id, Building.id == building_id)
+    if df.empty:
+        return batch.name, 0, 0
+    return batch.name, int(df["entitled"].sum()), int(df["reached"].sum())
+
+
+def households_without_batch(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """Households (doors, under the per-door rule) the current batch has not reached.
+
+    Columns: grid_id, grid, compound, building, door, room, head_name, size, portions.
+    """
+    columns = ["grid_id", "grid", "compound", "building", "door", "room", "head_name", "size", "portions"]
+    batch = current_batch(session, as_of)
+    if batch is None:
+        return pd.DataFrame(columns=columns)
+    base = (
+        select(Household.building_id, Household.door)
+        .select_from(Household)
+        .join(Delivery, _delivered_join(batch, as_of))
+    )
+    place = (Building.grid_id, Grid.number, Compound.name, Building.name, Household.door)
+    joins = (
+        select()
+        .select_from(Household)
+        .join(Building, Building.id == Household.building_id)
+        .join(Compound, Compound.id == Building.compound_id)
+        .outerjoin(Grid, Grid.id == Building.grid_id)
+    )
+    if batch.rule == "per_door":
+        served = base.subquery()
+        rows = session.execute(
+            joins.add_columns(
+                *place,
+                literal(""),
+                func.min(Household.head_name),
+                func.sum(Household.size),
+                literal(1),
+            )
+            .outerjoin(
+                served,
+                and_(served.c.building_id == Household.building_id, served.c.door == Household.door),
+            )
+            .where(served.c.building_id.is_(None))
+            .group_by(*place)
+            .order_by(Grid.number, Compound.name, Building.name, Household.door)
+        ).all()
+    else:
+        rows = session.execute(
+            joins.add_columns(*place, Household.room, Household.head_name, Household.size, _portions(batch))
+            .outerjoin(Delivery, _delivered_join(batch, as_of))
+            .where(Delivery.id.is_(None))
+            .order_by(Grid.number, Compound.name, Building.name, Household.room)
+        ).all()
+    return _frame(rows, columns)
