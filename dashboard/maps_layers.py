@@ -57,17 +57,17 @@ def safe(value: Any) -> str:
 
 @dataclass
 class Drawn:
-    """Every coordinate of a MapData as drawn, [lon, lat] (GeoJSON order), shifted on Amap tiles.
+    """Every coordinate of a MapData as drawn, (lon, lat) (GeoJSON order), shifted on Amap tiles.
 
     Rings hold every point of each outline (also of outlines too short to draw); points are None
     where a place has no coordinates.
     """
 
-    compounds: list[list[list[float]]]
-    grids: list[list[list[float]]]
-    buildings: list[list[float] | None]
-    entrances: list[list[float] | None]
-    sites: list[list[float] | None]
+    compounds: list[list[tuple[float, float]]]
+    grids: list[list[tuple[float, float]]]
+    buildings: list[tuple[float, float] | None]
+    entrances: list[tuple[float, float] | None]
+    sites: list[tuple[float, float] | None]
 
     @classmethod
     def of(cls, data: MapData, shift: bool) -> Drawn:
@@ -87,7 +87,7 @@ class Drawn:
             lons += [float(v) for v, keep in zip(frame["lon"].tolist(), ok, strict=True) if keep]
             lats += [float(v) for v, keep in zip(frame["lat"].tolist(), ok, strict=True) if keep]
         x, y = shifted_many(lons, lats, shift)
-        points = iter([[a, b] for a, b in zip(x, y, strict=True)])
+        points = iter(list(zip(x, y, strict=True)))  # (lon, lat) pairs: tuples, no garbage to collect
         sizes_it = iter(sizes)
         rings = [
             [[next(points) for _ in range(next(sizes_it))] for _ in range(len(frame))]
@@ -115,7 +115,7 @@ def _feature(fid: int, geometry: dict[str, Any], **properties: Any) -> dict[str,
     return {"type": "Feature", "id": fid, "geometry": geometry, "properties": properties}
 
 
-def _polygon(ring: list[list[float]]) -> dict[str, Any] | None:
+def _polygon(ring: list[tuple[float, float]]) -> dict[str, Any] | None:
     if len(ring) < 3:
         return None
     ring = list(ring)
