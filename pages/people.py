@@ -22,23 +22,26 @@ editable_teams = ui.cached(people.team_ids, roster_team) if may_roster and not m
 st.title(t("people.title"))
 show_flash(FLASH)
 
-COLUMN_KEYS = {
-    "name": "common.name",
-    "person_name": "common.name",
-    "phone": "common.phone",
-    "kind": "people.kind",
-    "cadre_level": "people.cadre_level",
-    "volunteer_kind": "people.volunteer_kind",
-    "organisation": "people.organisation",
-    "team": "common.team",
-    "grid": "people.grid",
-    "active": "people.active",
-    "members": "people.members",
-    "entrance": "people.entrance",
-    "starts_at": "people.starts_at",
-    "ends_at": "people.ends_at",
-    "task": "people.task",
-}
+
+def headings() -> dict[str, str]:
+    """The staff lists' column headings in this run's language."""
+    return {
+        "name": t("common.name"),
+        "person_name": t("common.name"),
+        "phone": t("common.phone"),
+        "kind": t("people.kind"),
+        "cadre_level": t("people.cadre_level"),
+        "volunteer_kind": t("people.volunteer_kind"),
+        "organisation": t("people.organisation"),
+        "team": t("common.team"),
+        "grid": t("people.grid"),
+        "active": t("people.active"),
+        "members": t("people.members"),
+        "entrance": t("people.entrance"),
+        "starts_at": t("people.starts_at"),
+        "ends_at": t("people.ends_at"),
+        "task": t("people.task"),
+    }
 
 
 def done(message: str) -> None:
@@ -54,11 +57,11 @@ def seen(name: str, key: object, value: str | None = None) -> str | None:
     return store.get(str(key))
 
 
-def show(df: pd.DataFrame, columns: list[str], headings: dict[str, str] | None = None) -> None:
+def show(df: pd.DataFrame, columns: list[str], labels: dict[str, str] | None = None) -> None:
     """A staff table of display-ready columns: names and phones shown as this user's role allows
     (none in meeting mode)."""
     shown = people.mask_staff(df, user, meeting=meeting)
-    labels = headings or common.column_labels(COLUMN_KEYS)
+    labels = labels or headings()
     st.dataframe(common.headed(shown, {c: labels[c] for c in columns}), hide_index=True, width="stretch")
 
 
@@ -202,19 +205,19 @@ def teams_tab() -> None:
     if teams.empty:
         ui.empty("people.none_teams")
     else:
-        headings = {
+        labels = {
             "team": t("common.team"),
             "kind": t("people.kind"),
             "person_name": t("people.lead"),
             "members": t("people.members"),
         }
-        show(teams, list(headings), headings)
+        show(teams, list(labels), labels)
     st.markdown(f"**{t('people.grids_title')}**")
     grids = ui.cached(people.grid_assignment)
     if grids.empty:
         ui.empty("people.none_grids")
     else:
-        headings = {
+        labels = {
             "grid": t("common.grid"),
             "grid_name": t("people.grid_name"),
             "person_name": t("people.leader"),
@@ -223,7 +226,7 @@ def teams_tab() -> None:
             "volunteer": code("person_kind", "volunteer"),
             "total": t("people.total"),
         }
-        show(grids, list(headings), headings)
+        show(grids, list(labels), labels)
 
 
 # --- roster -----------------------------------------------------------------------------------

@@ -789,6 +789,18 @@ from tests.helpers import open_app, texts  # noqa: E402
 PAGE = "pages/cases.py"
 
 
+def test_the_pages_column_headings_are_in_the_catalogue() -> None:
+    from dashboard import i18n
+    from pages.sections import cases_board, cases_common
+
+    assert [k for k in cases_common.COLUMN_KEYS.values() if not i18n.has(k)] == []
+    shown = set(cases_board.BOARD_SHOWN) | set(cases_board.DAILY_SHOWN)
+    assert shown <= set(cases_common.COLUMN_KEYS)
+    assert all(
+        i18n.has(f"cases.sec_{s}") for s in ("board", "report", "register", "contacts", "zones", "sources")
+    )
+
+
 def _on(at, day: dt.date, section: str):  # noqa: ANN001, ANN202 - an AppTest
     at.session_state["as_of"] = day
     at.radio(key="cases_section").set_value(section).run()

@@ -789,6 +789,36 @@ def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World
     st.cache_resource.clear()
 
 
+def test_the_pages_column_headings_are_in_the_catalogue() -> None:
+    from dashboard import i18n
+    from pages.sections import (
+        services_courier,
+        services_disinfection,
+        services_entrances,
+        services_medicine,
+    )
+
+    tables = {
+        "requests": (services_medicine.REQUEST_HEADINGS, medicine.REQUESTS_SHOWN),
+        "check": (services_medicine.CHECK_HEADINGS, medicine.CHECK_SHOWN),
+        "runs": (services_medicine.RUN_HEADINGS, medicine.RUNS_SHOWN),
+        "by shift": (services_courier.SHIFT_HEADINGS, courier.BY_SHIFT_SHOWN),
+        "by squad": (services_courier.SHIFT_HEADINGS, courier.BY_SQUAD_SHOWN),
+        "by grid": (services_courier.SHIFT_HEADINGS, courier.BY_GRID_SHOWN),
+        "targets": (services_disinfection.HEADINGS, disinfection.TARGETS_SHOWN),
+        "records": (services_disinfection.HEADINGS, disinfection.RECORDS_SHOWN),
+        "gaps": (services_entrances.GAP_HEADINGS, entrances.GAPS_SHOWN),
+        "coverage": (services_entrances.COVERAGE_HEADINGS, entrances.COVERAGE_SHOWN),
+        "states": (services_entrances.STATE_HEADINGS, entrances.STATES_SHOWN),
+        "shifts": (services_entrances.SHIFT_HEADINGS, entrances.SHIFTS_SHOWN),
+        "history": (services_entrances.HISTORY_HEADINGS, entrances.HISTORY_SHOWN),
+    }
+    for name, (headings, shown) in tables.items():
+        assert [k for k in headings.values() if not i18n.has(k)] == [], name
+        # Every column the view gives has a heading, in the order of the headings.
+        assert [c for c in headings if c in shown] == shown, name
+
+
 def _open(username: str, lang: str, day: dt.date | None = None):
     set_language(lang)  # the script thread takes the test thread's language (as in test_supplies)
     at_ = open_app(username, lang)
