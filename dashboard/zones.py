@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Row, Select, and_, func, or_, select
@@ -93,10 +94,9 @@ def building_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
     zone = [by_day[d][0] for d in last_case]
     steps = [by_day[d][1] for d in last_case]
     forced = _overrides(session, as_of)["building"]
-    if forced:
-        for i, b in enumerate(ids):
-            if b in forced:
-                zone[i], steps[i] = forced[b], None
+    for i, b in enumerate(ids):
+        if b in forced:
+            zone[i], steps[i] = forced[b], None
     return pd.DataFrame(
         {
             "building_id": ids,
@@ -132,30 +132,23 @@ def compound_zones(session: Session, as_of: dt.date, buildings: pd.DataFrame | N
     b = building_zones(session, as_of) if buildings is None else buildings
     if b.empty:
         return pd.DataFrame(columns=["compound_id", "zone", "steps_down_on", "sealed_buildings"])
-    # Per compound: the strictest zone (first building of that rank), the latest step-down day
-    # among the buildings in that zone, and how many buildings are sealed.
-    strictest: dict[int, str] = {}
-    sealed: dict[int, int] = {}
-    for compound_id, zone in zip(b["compound_id"].tolist(), b["zone"].tolist(), strict=True):
-        now = strictest.get(compound_id)
-        if now is None or ORDER[zone] < ORDER[now]:
-            strictest[compound_id] = zone
-        sealed[compound_id] = sealed.get(compound_id, 0) + (zone == "sealed")
-    latest: dict[int, dt.date] = {}
+    # Per compound: its strictest zone, the latest step-down day among its buildings in that zone,
+    # and how many of its buildings are sealed (one pass over the buildings).
+    of: dict[int, list[Any]] = {}  # compound_id → [zone, step-down day, sealed buildings]
     for compound_id, zone, day in zip(
         b["compound_id"].tolist(), b["zone"].tolist(), b["steps_down_on"].tolist(), strict=True
     ):
-        if (
-            day
-            and zone == strictest[compound_id]
-            and (compound_id not in latest or day > latest[compound_id])
-        ):
-            latest[compound_id] = day
-    ids = sorted(strictest)
-    zone = [strictest[c] for c in ids]
-    steps = [latest.get(c) for c in ids]
+        mine = of.get(compound_id)
+        if mine is None or ORDER[zone] < ORDER[mine[0]]:
+            mine = of[compound_id] = [zone, None, mine[2] if mine else 0]
+        if zone == mine[0] and day and (mine[1] is None or day > mine[1]):
+            mine[1] = day
+        mine[2] += zone == "sealed"
+    ids = sorted(of)
+    zone = [of[c][0] for c in ids]
+    steps = [of[c][1] for c in ids]
     for compound_id, forced in _overrides(session, as_of)["compound"].items():
-        if compound_id in strictest:
+        if compound_id in of:
             i = ids.index(compound_id)
             zone[i], steps[i] = forced, None
     return pd.DataFrame(
@@ -163,7 +156,7 @@ def compound_zones(session: Session, as_of: dt.date, buildings: pd.DataFrame | N
             "compound_id": [int(c) for c in ids],
             "zone": zone,
             "steps_down_on": pd.Series(steps, dtype=object),
-            "sealed_buildings": [sealed[c] for c in ids],
+            "sealed_buildings": [of[c][2] for c in ids],
         }
     )
 
