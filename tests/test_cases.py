@@ -794,7 +794,7 @@ def test_the_pages_column_headings_are_in_the_catalogue() -> None:
     from pages.sections import cases_board, cases_common
 
     assert [k for k in cases_common.COLUMN_KEYS.values() if not i18n.has(k)] == []
-    shown = set(cases_board.BOARD_SHOWN) | set(cases_board.DAILY_SHOWN)
+    shown = set(cases_board.BOARD_SHOWN) | set(transfers.DAILY_SHOWN)
     assert shown <= set(cases_common.COLUMN_KEYS)
     assert all(
         i18n.has(f"cases.sec_{s}") for s in ("board", "report", "register", "contacts", "zones", "sources")

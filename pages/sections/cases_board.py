@@ -15,7 +15,6 @@ BOARD_SHOWN = [
     "subject", "kind", "name", "grid", "compound", "building", "room", "requested_at", "hours_waited",
     "overdue", "destination", "entrance", "route", "team", "vehicle",
 ]  # fmt: skip
-DAILY_SHOWN = ["day", "requested", "moved_same_day", "same_day_share", "median_hours", "waiting"]
 OVERDUE_STYLE = "color: #c62828; font-weight: 600"
 
 
@@ -78,7 +77,7 @@ def render(ctx: Ctx) -> None:
     if view.recent.empty:
         ui.empty("cases.none_daily")
     else:
-        show(ctx, view.recent, DAILY_SHOWN)
+        show(ctx, view.recent, transfers.DAILY_SHOWN)
 
 
 def _row(mine: pd.DataFrame, tid: int) -> pd.Series:

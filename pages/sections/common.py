@@ -1,5 +1,5 @@
 """What the page sections share: the page's context, the flash message kept across a rerun, the
-section picker, and column labels in the run's language."""
+section picker, column headings in the run's language, and figures kept as dicts."""
 
 from __future__ import annotations
 
@@ -27,11 +27,6 @@ class Ctx:
     meeting: bool
     lang: str
     grid: int | None  # a grid leader's grid: their lists and forms are confined to it
-
-    @property
-    def live(self) -> bool:
-        """True when the page shows today (a moment of today is now)."""
-        return self.day >= self.today
 
 
 def page_context() -> Ctx:
