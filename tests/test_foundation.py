@@ -81,7 +81,7 @@ def test_every_stored_code_has_words() -> None:
 def test_no_chinese_literals_in_pages() -> None:
     han = re.compile(r"[\u4e00-\u9fff]")
     offenders = []
-    for path in (ROOT / "pages").glob("*.py"):
+    for path in (ROOT / "pages").rglob("*.py"):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             code = line.split("#", 1)[0]
             if han.search(code) and '"""' not in line:
@@ -234,7 +234,7 @@ def test_overview_shows_the_huamei_story(app_db: str, lang: str) -> None:
 def test_pages_never_touch_the_database_directly() -> None:
     """pages → dashboard → db: a page imports neither db/ nor SQLAlchemy."""
     offenders = []
-    for path in (ROOT / "pages").glob("*.py"):
+    for path in (ROOT / "pages").rglob("*.py"):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if re.match(r"\s*(from|import)\s+(db|sqlalchemy)\b", line):
                 offenders.append(f"{path.name}:{n}")
