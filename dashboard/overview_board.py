@@ -204,11 +204,9 @@ def grid_scoreboard(session: Session, as_of: dt.date, parts: DayParts | None = N
         .join(Building, Building.id == Household.building_id)
         .group_by(Building.grid_id)
     ).all()
-    people = _frame(
-        [(g, n, residents.get(g, 0)) for g, n in households], ["grid_id", "households", "residents"]
-    )
-    cases_by_grid = _frame(
-        session.execute(
+    cases_by_grid = {
+        grid_id: (new, active)
+        for grid_id, new, active in session.execute(
             select(
                 Building.grid_id,
                 func.sum(case((Case.found_on == as_of, 1), else_=0)),
@@ -220,42 +218,45 @@ def grid_scoreboard(session: Session, as_of: dt.date, parts: DayParts | None = N
             .join(Building, Building.id == Household.building_id)
             .where(active_case(as_of))
             .group_by(Building.grid_id)
-        ).all(),
-        ["grid_id", "new_cases", "active_cases"],
-    )
-    b = parts.building_zones
-    zoned = (
-        b.assign(
-            sealed_buildings=(b["zone"] == "sealed").astype(int),
-            controlled_buildings=(b["zone"] == "controlled").astype(int),
         )
-        .groupby("grid_id", as_index=False)[["sealed_buildings", "controlled_buildings"]]
-        .sum()
-        if not b.empty
-        else pd.DataFrame(columns=["grid_id", "sealed_buildings", "controlled_buildings"])
-    )
-    screening = parts.screening[["grid_id", "coverage", "missed"]].rename(
-        columns={"coverage": "screening_coverage"}
-    )
-    supply = parts.supply[["grid_id", "coverage"]].rename(columns={"coverage": "supply_coverage"})
+    }
+    zoned: dict[Any, list[int]] = {}
+    b = parts.building_zones
+    if not b.empty:
+        for grid_id, zone in zip(b["grid_id"], b["zone"], strict=True):
+            counted = zoned.setdefault(grid_id, [0, 0])
+            counted[0] += zone == "sealed"
+            counted[1] += zone == "controlled"
+    waiting: dict[Any, list[int]] = {}
     queue = parts.queue
-    waiting = (
-        queue.dropna(subset=["grid_id"])
-        .assign(awaiting_transfer=1, overdue_transfers=queue["overdue"].astype(int))
-        .groupby("grid_id", as_index=False)[["awaiting_transfer", "overdue_transfers"]]
-        .sum()
-        if not queue.empty
-        else pd.DataFrame(columns=["grid_id", "awaiting_transfer", "overdue_transfers"])
-    )
-    follow = _frame(
+    if not queue.empty:
+        for grid_id, overdue in zip(queue["grid_id"], queue["overdue"], strict=True):
+            counted = waiting.setdefault(grid_id, [0, 0])
+            counted[0] += 1
+            counted[1] += int(overdue)
+    follow = dict(
         session.execute(
             select(FollowUp.grid_id, func.count()).where(_still_open(as_of)).group_by(FollowUp.grid_id)
-        ).all(),
-        ["grid_id", "open_follow_ups"],
+        ).all()
     )
-    for part in (people, cases_by_grid, zoned, screening, supply, waiting, follow):
-        part = part.dropna(subset=["grid_id"]).astype({"grid_id": int})
-        df = df.merge(part, on="grid_id", how="left")
+    screening, supply = parts.screening, parts.supply
+    # Each grid's figures looked up by grid_id (a grid with none of a part gets NaN, then 0).
+    columns: dict[str, dict[Any, Any]] = {
+        "households": dict(households),
+        "residents": residents,
+        "new_cases": {g: v[0] for g, v in cases_by_grid.items()},
+        "active_cases": {g: v[1] for g, v in cases_by_grid.items()},
+        "sealed_buildings": {g: v[0] for g, v in zoned.items()},
+        "controlled_buildings": {g: v[1] for g, v in zoned.items()},
+        "screening_coverage": dict(zip(screening["grid_id"], screening["coverage"], strict=True)),
+        "missed": dict(zip(screening["grid_id"], screening["missed"], strict=True)),
+        "supply_coverage": dict(zip(supply["grid_id"], supply["coverage"], strict=True)),
+        "awaiting_transfer": {g: v[0] for g, v in waiting.items()},
+        "overdue_transfers": {g: v[1] for g, v in waiting.items()},
+        "open_follow_ups": follow,
+    }
+    for col, by_grid in columns.items():
+        df[col] = df["grid_id"].map(lambda g, by_grid=by_grid: by_grid.get(g, float("nan")))
     counts = [
         "households",
         "residents",
