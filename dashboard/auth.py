@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from dashboard import audit, validate
@@ -188,25 +188,37 @@ def bind_session(
     return token, done.expires_at
 
 
-def _live_user(session: Session, now: dt.datetime, *where: Any) -> tuple[CurrentUser, int] | None:
-    """(user, session id) of the live session matching `where` — one query: the session is not
+_LIVE = (
+    select(
+        User.id,
+        User.username,
+        User.role,
+        User.grid_id,
+        Grid.number,
+        User.team_id,
+        User.display_name,
+        AuthSession.id,
+    )
+    .select_from(AuthSession)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Grid, Grid.id == User.grid_id)
+    .where(AuthSession.revoked_at.is_(None), User.active.is_(True))
+)
+# Built once: the frame checks the session on every run of every page.
+_LIVE_BY_ID = _LIVE.where(
+    AuthSession.id == bindparam("session_id"), AuthSession.expires_at > bindparam("now")
+)
+_LIVE_BY_TOKEN = _LIVE.where(
+    AuthSession.token_hash == bindparam("token_hash"), AuthSession.expires_at > bindparam("now")
+)
+
+
+def _live_user(
+    session: Session | Connection, statement: Any, **params: Any
+) -> tuple[CurrentUser, int] | None:
+    """(user, session id) of the live session the statement finds — one query: the session is not
     revoked or expired and its account is active."""
-    row = session.execute(
-        select(
-            User.id,
-            User.username,
-            User.role,
-            User.grid_id,
-            Grid.number,
-            User.team_id,
-            User.display_name,
-            AuthSession.id,
-        )
-        .select_from(AuthSession)
-        .join(User, User.id == AuthSession.user_id)
-        .outerjoin(Grid, Grid.id == User.grid_id)
-        .where(*where, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now, User.active.is_(True))
-    ).first()
+    row = session.execute(statement, params).first()
     if row is None:
         return None
     uid, username, role, grid_id, number, team_id, display_name, session_id = row
@@ -223,13 +235,13 @@ def _live_user(session: Session, now: dt.datetime, *where: Any) -> tuple[Current
 
 
 def session_user(
-    session: Session, session_id: int | None, *, now: dt.datetime | None = None
+    session: Session | Connection, session_id: int | None, *, now: dt.datetime | None = None
 ) -> CurrentUser | None:
     """The user of a live server-side session (checked on every run, so a revoked session, an
     expired one or a disabled account ends an open browser tab too), read fresh from the database."""
     if session_id is None:
         return None
-    found = _live_user(session, now or _now(), AuthSession.id == session_id)
+    found = _live_user(session, _LIVE_BY_ID, session_id=session_id, now=now or _now())
     return found[0] if found else None
 
 
@@ -250,7 +262,7 @@ def session_for_token(
     """(user, session id) for a live session token, or None (expired, revoked, disabled, unknown)."""
     if not token:
         return None
-    return _live_user(session, now or _now(), AuthSession.token_hash == _digest(token))
+    return _live_user(session, _LIVE_BY_TOKEN, token_hash=_digest(token), now=now or _now())
 
 
 def user_for_token(

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dashboard import auth, config, privacy
+from dashboard import auth, config, maps_render, privacy
 from dashboard.errors import JuweiError
 from dashboard.i18n import current_language, set_language, t
 from dashboard.roles import CurrentUser
@@ -54,17 +54,33 @@ SNAPSHOT_MAX_AGE_S = 2.0  # a fragment rerun (no frame) re-reads the tokens afte
 
 
 def begin_run() -> None:
-    """Called by the frame at the top of every script run: take a new snapshot of the tokens."""
+    """Called by the frame at the top of every script run (and after a write): take a new snapshot
+    of the tokens, and forget what this run memoised."""
     _run.snapshot = None
+    _run.memo = {}
+
+
+def _take_snapshot(connection: Any) -> dict[str, str]:
+    _run.snapshot = (time.monotonic(), versions.snapshot(connection))
+    _run.memo = {}
+    return _run.snapshot[1]
 
 
 def _snapshot() -> dict[str, str]:
     taken = getattr(_run, "snapshot", None)
     if taken is None or time.monotonic() - taken[0] > SNAPSHOT_MAX_AGE_S:
         with engine().connect() as connection:
-            taken = (time.monotonic(), versions.snapshot(connection))
-        _run.snapshot = taken
+            return _take_snapshot(connection)
     return taken[1]
+
+
+def per_run(name: str, compute: Callable[[], T]) -> T:
+    """compute() once per script run (the frame and the page both ask for today, say)."""
+    _snapshot()  # a fragment rerun past the snapshot's age starts afresh
+    memo = _run.memo
+    if name not in memo:
+        memo[name] = compute()
+    return memo[name]
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=500)
@@ -160,8 +176,9 @@ def restore_login() -> CurrentUser | None:
     back from the HttpOnly cookie if that is still valid.
     """
     if "user" in st.session_state or "auth_session_id" in st.session_state:
-        with read_session() as s:
-            user = auth.session_user(s, st.session_state.get("auth_session_id"))
+        with engine().connect() as connection:  # one checkout for the login check and the tokens
+            _take_snapshot(connection)
+            user = auth.session_user(connection, st.session_state.get("auth_session_id"))
         if user is not None:
             st.session_state["user"] = user
             return user
@@ -245,7 +262,7 @@ def clear_cookie_if_signed_out() -> None:
 
 def today() -> dt.date:
     """The app's today (the demo's last day when the demo data is loaded)."""
-    return cached(config.today)
+    return per_run("today", lambda: cached(config.today))
 
 
 def as_of() -> dt.date:
@@ -274,7 +291,7 @@ def sidebar(user: CurrentUser) -> None:
     """As-of date, language, demo badge, meeting mode, who is signed in, sign out."""
     day = today()
     with st.sidebar:
-        if cached(config.is_demo):
+        if per_run("is_demo", lambda: cached(config.is_demo)):
             st.badge(
                 t("app.demo_badge"), icon=":material/science:", color="orange", help=t("app.demo_badge_help")
             )
@@ -368,9 +385,8 @@ def write_raw(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 # --- folium maps ------------------------------------------------------------------------------
 # streamlit-folium turns a folium.Map into its component's arguments (render every element, then
 # rewrite the Leaflet script) on every rerun: the costly part of a map page. folium_map() caches
-# those arguments like cached() caches reads, so a rerun only sends the cached strings. It uses
-# streamlit-folium 0.27's own helpers (pinned in pyproject.toml; tests/test_map.py checks that the
-# arguments equal what st_folium itself would send).
+# those arguments like cached() caches reads (maps_render.folium_parts makes them, rendering the
+# tree once; tests/test_map.py checks that they equal what st_folium itself would send).
 
 _FOLIUM_DEFAULTS: dict[str, Any] = {
     "last_clicked": None,
@@ -388,40 +404,6 @@ _FOLIUM_DEFAULTS: dict[str, Any] = {
 }
 
 
-def folium_parts(m: Any, key: str | None) -> dict[str, Any]:
-    """The arguments st_folium derives from a folium map (script, header, html, links, hash)."""
-    import folium.elements
-    import streamlit_folium as sf
-
-    m.get_root().render()
-    m.render()
-    html, header = sf._get_html(m), sf._get_header(m)  # before the script: it renames elements
-    script = sf._get_map_string(m)
-    css: list[str] = []
-    js: list[str] = []
-
-    def walk(element: Any) -> None:
-        if isinstance(element, folium.elements.JSCSSMixin):
-            css.extend(href for _, href in element.default_css)
-            js.extend(src for _, src in element.default_js)
-        for child in getattr(element, "_children", {}).values():
-            walk(child)
-
-    walk(m)
-    (s, w), (n, e) = m.get_bounds()
-    return {
-        "script": script,
-        "header": header,
-        "html": html,
-        "id": sf.get_full_id(m),
-        "css_links": list(dict.fromkeys(css)),
-        "js_links": list(dict.fromkeys(js)),
-        "hash": sf.generate_js_hash(script, key, False),
-        "bounds": {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
-        "zoom": m.options.get("zoom"),
-    }
-
-
 @st.cache_data(ttl=600, show_spinner=False, max_entries=100)
 def _cached_folium_parts(
     module: str, name: str, args_json: str, key: str
@@ -430,7 +412,7 @@ def _cached_folium_parts(
     args, kwargs = json.loads(args_json, object_hook=_revive)
     with Session(engine()) as s:
         deps, m = versions.tracked(s, lambda: fn(s, *args, **kwargs))
-    return deps, folium_parts(m, key)
+    return deps, maps_render.folium_parts(m, key)
 
 
 def folium_map(

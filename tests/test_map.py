@@ -394,38 +394,6 @@ def test_map_page_falls_back_to_the_cdn_when_assets_are_missing(
     assert i18n.t("map.assets_missing", lang="zh") in texts(at_)
 
 
-def test_the_cached_component_arguments_are_what_st_folium_would_send(
-    world: tuple[Session, dict[str, int]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """ui.folium_map caches what streamlit-folium derives from a map; it must stay identical to it."""
-    import streamlit_folium as sf
-
-    from dashboard import ui
-
-    s, _ = world
-    data = maps.map_data(s, D, hour=10)
-    sent: list[dict[str, object]] = []
-    monkeypatch.setattr(sf, "_component_func", lambda **kwargs: sent.append(kwargs))
-    sf.st_folium(
-        maps.build_map(data),
-        key="m",
-        height=500,
-        use_container_width=True,
-        returned_objects=["last_object_clicked"],
-    )
-    ours = ui.folium_parts(maps.build_map(data), "m")
-    theirs = sent[0]
-
-    def same_ids(text: object) -> str:
-        return re.sub(r"[0-9a-f]{32}", "ID", str(text))
-
-    for name in ("script", "header", "html", "id", "css_links", "js_links"):
-        assert same_ids(ours[name]) == same_ids(theirs[name]), name
-    assert ours["hash"] == theirs["key"]
-    assert theirs["default"] == {"last_object_clicked": None}
-    assert theirs["returned_objects"] == ["last_object_clicked"]
-
-
 def _st_folium_sends(m: folium.Map, key: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     """The arguments streamlit-folium's own st_folium hands its component for map m."""
     import streamlit_folium as sf
