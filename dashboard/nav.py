@@ -7,6 +7,7 @@ A page missing from a role's list cannot be opened by that role, even by URL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from dashboard.roles import CurrentUser
@@ -53,6 +54,11 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
+@cache
+def _on_disk(path: str) -> bool:
+    return (ROOT / path).exists()
+
+
 def pages_for(user: CurrentUser) -> list[PageSpec]:
     """The pages this user's role may open, in menu order (only those that exist on disk)."""
-    return [p for p in PAGES if user.role in p.roles and (ROOT / p.path).exists()]
+    return [p for p in PAGES if user.role in p.roles and _on_disk(p.path)]

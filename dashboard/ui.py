@@ -83,12 +83,15 @@ def per_run(name: str, compute: Callable[[], T]) -> T:
     return memo[name]
 
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=500)
-def _cached_call(module: str, name: str, args_json: str) -> tuple[versions.Deps, Any]:
+def _compute(module: str, name: str, args_json: str) -> tuple[versions.Deps, Any]:
+    """module.name(session, *args, **kwargs) with the tokens of the tables it read."""
     fn = getattr(importlib.import_module(module), name)
     args, kwargs = json.loads(args_json, object_hook=_revive)
     with Session(engine()) as s:
         return versions.tracked(s, lambda: fn(s, *args, **kwargs))
+
+
+_cached_call = st.cache_data(ttl=600, show_spinner=False, max_entries=500)(_compute)
 
 
 def _encode(value: Any) -> Any:
@@ -126,9 +129,19 @@ def cached(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return _fresh(_cached_call, fn.__module__, fn.__name__, key)
 
 
+_cached_value_call = st.cache_resource(ttl=600, show_spinner=False, max_entries=200)(_compute)
+
+
+def cached_value(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """cached() for small immutable results (a date, a number, a name): kept without a copy per call."""
+    key = json.dumps([list(args), kwargs], default=_encode, sort_keys=True)
+    return _fresh(_cached_value_call, fn.__module__, fn.__name__, key)
+
+
 def clear_caches() -> None:
     """Forget every cached read (tests, and the bench's cold runs; writes need not call this)."""
     st.cache_data.clear()
+    _cached_value_call.clear()
     begin_run()
 
 
@@ -262,7 +275,7 @@ def clear_cookie_if_signed_out() -> None:
 
 def today() -> dt.date:
     """The app's today (the demo's last day when the demo data is loaded)."""
-    return per_run("today", lambda: cached(config.today))
+    return per_run("today", lambda: cached_value(config.today))
 
 
 def as_of() -> dt.date:
@@ -291,7 +304,7 @@ def sidebar(user: CurrentUser) -> None:
     """As-of date, language, demo badge, meeting mode, who is signed in, sign out."""
     day = today()
     with st.sidebar:
-        if per_run("is_demo", lambda: cached(config.is_demo)):
+        if per_run("is_demo", lambda: cached_value(config.is_demo)):
             st.badge(
                 t("app.demo_badge"), icon=":material/science:", color="orange", help=t("app.demo_badge_help")
             )

@@ -126,3 +126,14 @@ def test_a_write_through_ui_is_seen_in_the_same_run(app_engine: Engine) -> None:
     assert ui.cached(count_settings) == 0
     assert ui.write(_add_setting, "g") is None  # the function returns nothing; no refusal shown
     assert ui.cached(count_settings) == 1
+
+
+def test_small_values_follow_the_same_rule(app_engine: Engine) -> None:
+    assert ui.cached_value(count_settings) == 0
+    ui.begin_run()
+    assert ui.cached_value(count_settings) == 0
+    assert CALLS == ["settings"]
+    run_write(app_engine, _add_setting, "h")
+    ui.begin_run()
+    assert ui.cached_value(count_settings) == 1
+    assert CALLS == ["settings", "settings"]
