@@ -275,7 +275,7 @@ def building_households(session: Session, batch_id: int, building_id: int) -> pd
         .order_by(Household.id)
     )
     cols = ["household_id", "door", "room", "size", "portions", "head_name", "grid_id", "status", "at"]
-    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df = pd.DataFrame([tuple(r) for r in session.execute(stmt)], columns=cols)
     df["portions"] = df["portions"].astype(int)
     return df
 

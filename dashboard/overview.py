@@ -46,6 +46,7 @@ from dashboard.overview_coverage import (
 from dashboard.overview_figures import (
     active_case,
     awaiting_transfer,
+    basics,
     first_day,
     headline,
     negative_streak,
@@ -62,6 +63,7 @@ from dashboard.overview_figures import (
 __all__ = [
     "end_of",
     "active_case",
+    "basics",
     "reference_moment",
     "positives_by_day",
     "negative_streak",

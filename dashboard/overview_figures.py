@@ -119,11 +119,17 @@ def awaiting_transfer(session: Session, as_of: dt.date, *, contacts: bool = Fals
 PLACES = (Compound, Grid, Building, Household, Resident)
 
 
-def headline(session: Session, as_of: dt.date) -> dict[str, Any]:
-    """The headline figures as of a day (the keys of `python -m dashboard brief --format json`)."""
-    people = dict(
-        session.execute(select(Person.kind, func.count()).where(Person.active).group_by(Person.kind)).all()
-    )
+def _sizes(session: Session) -> dict[str, int]:
+    """compounds, grids, buildings, households and residents, counted in one statement."""
+    counts = session.execute(
+        select(*(select(func.count()).select_from(m).scalar_subquery() for m in PLACES))
+    ).one()
+    keys = ("compounds", "grids", "buildings", "households", "residents")
+    return {k: int(n) for k, n in zip(keys, counts, strict=True)}
+
+
+def _rounds(session: Session, as_of: dt.date) -> dict[str, int]:
+    """pcr_rounds and antigen_rounds held up to as_of."""
     rounds = dict(
         session.execute(
             select(ScreeningRound.kind, func.count())
@@ -131,22 +137,30 @@ def headline(session: Session, as_of: dt.date) -> dict[str, Any]:
             .group_by(ScreeningRound.kind)
         ).all()
     )
+    return {"pcr_rounds": int(rounds.get("pcr", 0)), "antigen_rounds": int(rounds.get("antigen", 0))}
+
+
+def basics(session: Session, as_of: dt.date) -> dict[str, int]:
+    """What the overview's caption says of a day: headline()'s compounds, grids, buildings, households,
+    residents, pcr_rounds, antigen_rounds and total_positives, without reading the rest."""
+    total = session.scalar(select(func.count()).select_from(Case).where(Case.found_on <= as_of))
+    return {**_sizes(session), **_rounds(session, as_of), "total_positives": int(total or 0)}
+
+
+def headline(session: Session, as_of: dt.date) -> dict[str, Any]:
+    """The headline figures as of a day (the keys of `python -m dashboard brief --format json`)."""
+    people = dict(
+        session.execute(select(Person.kind, func.count()).where(Person.active).group_by(Person.kind)).all()
+    )
+    rounds = _rounds(session, as_of)
     per_day = positives_by_day(session, as_of)
     peak_date, peak = (None, 0)
     if per_day:
         peak_date, peak = max(per_day.items(), key=lambda kv: (kv[1], -kv[0].toordinal()))
     zone_count = zones.zone_counts(session, as_of)
-    # The five sizes in one statement.
-    compounds, grids, buildings, households, residents = session.execute(
-        select(*(select(func.count()).select_from(m).scalar_subquery() for m in PLACES))
-    ).one()
     return {
         "date": as_of.isoformat(),
-        "compounds": int(compounds),
-        "grids": int(grids),
-        "buildings": int(buildings),
-        "households": int(households),
-        "residents": int(residents),
+        **_sizes(session),
         "staff": int(people.get("committee_staff", 0)),
         "cadres": int(people.get("cadre", 0)),
         "inner_field_staff": int(people.get("inner_field", 0)),
@@ -154,8 +168,7 @@ def headline(session: Session, as_of: dt.date) -> dict[str, Any]:
         "volunteers": int(people.get("volunteer", 0)),
         "guards": int(people.get("guard", 0)),
         "open_entrances": open_entrances(session, as_of),
-        "pcr_rounds": int(rounds.get("pcr", 0)),
-        "antigen_rounds": int(rounds.get("antigen", 0)),
+        **rounds,
         "new_positives": int(per_day.get(as_of, 0)),
         "new_positives_yesterday": int(per_day.get(as_of - dt.timedelta(days=1), 0)),
         "total_positives": int(sum(per_day.values())),

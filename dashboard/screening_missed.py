@@ -119,7 +119,7 @@ def missed_residents(
     )
     if grid_id is not None:
         stmt = stmt.where(Building.grid_id == grid_id)
-    df = pd.DataFrame(session.execute(stmt).all(), columns=MISSED_COLUMNS)
+    df = pd.DataFrame([tuple(r) for r in session.execute(stmt)], columns=MISSED_COLUMNS)
     df["bedridden"] = df["bedridden"].astype(bool)
     df["grid"] = df["grid"].astype("Int64")
     return df
@@ -155,7 +155,9 @@ def missed_by_grid(
     )
     if followed_only:
         stmt = stmt.where(F.outcome.is_not(None))
-    df = pd.DataFrame(session.execute(stmt).all(), columns=["grid_id", "grid", "missed", "followed"])
+    df = pd.DataFrame(
+        [tuple(r) for r in session.execute(stmt)], columns=["grid_id", "grid", "missed", "followed"]
+    )
     return df.astype({"missed": int, "followed": int})
 
 
@@ -172,7 +174,7 @@ def exempt_residents(
     )
     if grid_id is not None:
         stmt = stmt.where(Building.grid_id == grid_id)
-    df = pd.DataFrame(session.execute(stmt).all(), columns=[*MISSED_COLUMNS, "reason"])
+    df = pd.DataFrame([tuple(r) for r in session.execute(stmt)], columns=[*MISSED_COLUMNS, "reason"])
     return df[["resident_id", "grid_id", "grid", "compound", "building", "room", "name", "reason"]]
 
 

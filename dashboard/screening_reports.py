@@ -188,7 +188,9 @@ def _counts_by_round_grid(session: Session, as_of: dt.date, kind: str | None) ->
     )
     if kind:
         stmt = stmt.where(ScreeningRound.kind == kind)
-    df = pd.DataFrame(session.execute(stmt).all(), columns=["round_id", "grid_id", "sampled", "exempt"])
+    df = pd.DataFrame(
+        [tuple(r) for r in session.execute(stmt)], columns=["round_id", "grid_id", "sampled", "exempt"]
+    )
     df["grid_id"] = df["grid_id"].fillna(-1).astype(int)
     df[["sampled", "exempt"]] = df[["sampled", "exempt"]].astype(int)
     return df

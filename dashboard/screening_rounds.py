@@ -93,7 +93,7 @@ def rounds(session: Session, as_of: dt.date, kind: str | None = None) -> pd.Data
     if kind:
         stmt = stmt.where(ScreeningRound.kind == kind)
     cols = ["round_id", "kind", "number", "date", "scope", "grid", "time_slots", "note"]
-    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df = pd.DataFrame([tuple(r) for r in session.execute(stmt)], columns=cols)
     site_rows = session.execute(
         select(RoundSite.round_id, SamplingSite.name)
         .join(SamplingSite, SamplingSite.id == RoundSite.site_id)

@@ -173,7 +173,7 @@ def not_reached(session: Session, batch_id: int, as_of: dt.date, grid_id: int | 
     if grid_id is not None:
         stmt = stmt.where(ent.c.grid_id == grid_id)
     cols = ["household_id", "grid_id", "grid", "compound", "building", "door", "room", "size", "portions"]
-    return pd.DataFrame(session.execute(stmt).all(), columns=[*cols, "head_name", "status"])
+    return pd.DataFrame([tuple(r) for r in session.execute(stmt)], columns=[*cols, "head_name", "status"])
 
 
 @dataclass(frozen=True)

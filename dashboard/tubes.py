@@ -105,7 +105,9 @@ def abnormal_tubes(session: Session, round_id: int) -> pd.DataFrame:
         .group_by(R.tube_no)
         .order_by(R.tube_no)
     )
-    df = pd.DataFrame(session.execute(stmt).all(), columns=["tube_no", "members", "retests_open"])
+    df = pd.DataFrame(
+        [tuple(r) for r in session.execute(stmt)], columns=["tube_no", "members", "retests_open"]
+    )
     return df.astype({"members": int, "retests_open": int})
 
 
@@ -147,7 +149,7 @@ def under_control(session: Session, as_of: dt.date, grid_id: int | None = None) 
     if grid_id is not None:
         stmt = stmt.where(Building.grid_id == grid_id)
     stmt = stmt.order_by(Retest.opened_at, Retest.id)
-    return pd.DataFrame(session.execute(stmt).all(), columns=UNDER_CONTROL_COLUMNS)
+    return pd.DataFrame([tuple(r) for r in session.execute(stmt)], columns=UNDER_CONTROL_COLUMNS)
 
 
 def households(session: Session, grid_id: int | None = None) -> pd.DataFrame:

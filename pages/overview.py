@@ -11,7 +11,7 @@ from dashboard.i18n import code, t
 user = ui.require_user()
 day = ui.as_of()
 lang = ui.lang()
-figures = ui.cached(overview.headline, day)
+figures = ui.cached(overview.basics, day)
 view = ui.cached(overview.day_view, day)
 now = view.kpis
 before = ui.cached(overview.kpis, day - dt.timedelta(days=1))
@@ -164,8 +164,6 @@ with row2[2]:
 # --- the list behind a tile -----------------------------------------------------------------
 
 own_grid = roles.grid_filter(user)
-# Waiting hours run with the clock: today's are at most the cache's ten minutes old.
-overview_queue = ui.cached(overview.transfer_queue, day)
 
 
 def _confine(df: pd.DataFrame) -> pd.DataFrame:
@@ -259,7 +257,8 @@ def _list_screening() -> None:
 
 
 def _list_transfer() -> None:
-    df = _confine(overview_queue)
+    # Waiting hours run with the clock: today's are at most the cache's ten minutes old.
+    df = _confine(ui.cached(overview.transfer_queue, day))
     if df.empty:
         ui.empty("overview.none_waiting")
         return

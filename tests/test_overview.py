@@ -450,6 +450,24 @@ def test_scoreboard_adds_up_to_the_headline(world: tuple[Session, dict[str, int]
     assert int(board["sealed_buildings"].sum()) == h["sealed_buildings"]
 
 
+def test_basics_are_the_headline_figures_of_the_caption(world: tuple[Session, dict[str, int]]) -> None:
+    s, _ = world
+    keys = ("compounds", "grids", "buildings", "households", "residents", "pcr_rounds", "antigen_rounds")
+    for day in (dt.date(2022, 3, 1), dt.date(2022, 4, 7), D, TODAY):
+        h = overview.headline(s, day)
+        assert overview.basics(s, day) == {k: h[k] for k in (*keys, "total_positives")}
+    assert overview.basics(s, D)["residents"] == 13
+    assert overview.basics(s, dt.date(2022, 3, 1))["total_positives"] == 0
+
+
+def test_the_day_before_s_tiles_read_as_totals_match_the_per_grid_reads(
+    world: tuple[Session, dict[str, int]],
+) -> None:
+    s, _ = world
+    for day in (dt.date(2022, 4, 8), dt.date(2022, 4, 9), D, TODAY):
+        assert overview.kpis(s, day) == overview.kpis(s, day, overview.day_parts(s, day))
+
+
 def test_status_watch_when_restricted_but_nothing_to_do_today(world: tuple[Session, dict[str, int]]) -> None:
     s, _ = world
     # On 04-12: no new case, round 2 still the day's round (g1 87.5 % → watch band), sealed buildings.

@@ -699,6 +699,35 @@ def test_demo_rounds_and_their_coverage(seeded: Session) -> None:
     assert len(screening.missed_residents(seeded, round_id, story.DEMO_TODAY)) == p.totals["missed"]
 
 
+def test_the_cheap_reads_agree_with_the_full_ones_on_the_demo_data(seeded: Session) -> None:
+    """round_totals, round_by_grid and missed_by_grid give what round_progress and missed_residents
+    give in full: for the newest PCR and antigen rounds and for sealed-scope rounds, as of the day
+    before the round (nobody sampled yet), its day and the day after."""
+    held = seeded.execute(
+        select(ScreeningRound.id, ScreeningRound.kind, ScreeningRound.date, ScreeningRound.scope).order_by(
+            ScreeningRound.date.desc(), ScreeningRound.id.desc()
+        )
+    ).all()
+    sealed = [r for r in held if r.scope == "sealed"][:2]
+    picked = [next(r for r in held if r.kind == kind) for kind in ("pcr", "antigen")] + sealed
+    assert len(sealed) == 2
+    for r in picked:
+        for as_of in (r.date - dt.timedelta(days=1), r.date, r.date + dt.timedelta(days=1)):
+            full = screening.round_progress(seeded, r.id, as_of)
+            assert screening.round_totals(seeded, r.id, as_of) == full.totals
+            pd.testing.assert_frame_equal(screening.round_by_grid(seeded, r.id, as_of), full.by_grid)
+            missed = screening.missed_residents(seeded, r.id, as_of)
+            counts = screening.missed_by_grid(seeded, r.id, as_of)
+            expected = {
+                g: (len(part), int(part["outcome"].notna().sum())) for g, part in missed.groupby("grid_id")
+            }
+            assert {g: (m, f) for g, _, m, f in counts.itertuples(index=False)} == expected
+            followed = screening.missed_by_grid(seeded, r.id, as_of, followed_only=True)
+            assert {g: f for g, _, _, f in followed.itertuples(index=False)} == {
+                g: f for g, (_, f) in expected.items() if f
+            }
+
+
 def test_done_when_on_the_demo_data(seeded: Session) -> None:
     """A grid leader imports the day's GBK export, the missed list of the grid updates; re-importing
     changes nothing; an abnormal tube puts its ten members under control with ten retests open."""
