@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, geo, ledger, nav, overview, setup, store
+from dashboard import auth, config, geo, imports, ledger, nav, overview, setup, store
 from dashboard.errors import PermissionDenied, StaleEdit, ValidationError
 from dashboard.i18n import code, t
 from dashboard.roles import SYSTEM, CurrentUser
@@ -321,7 +321,7 @@ def test_a_new_open_entrance_counts_as_open_on_the_overview(engine: Engine) -> N
     write(engine, setup.apply_edits, ADMIN, "entrance", setup.TableEdits(added=added))
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(EntranceChange)) == 2
-        today = setup.config.today(s)
+        today = config.today(s)
         assert overview.open_entrances(s, today) == 1
 
 
@@ -533,7 +533,7 @@ def test_drawing_map_has_the_draw_tools_and_the_area(engine: Engine) -> None:
     small_world(engine)
     write(engine, geo.set_grid_outline, ADMIN, grid_id(engine, 1), square(0))
     with Session(engine) as s:
-        today = setup.config.today(s)
+        today = config.today(s)
         polygon = geo.drawing_map(s, today, "grid", lang="en").get_root().render()
         point = geo.drawing_map(s, today, "entrance", tiles="amap", lang="en").get_root().render()
     assert "L.Control.Draw" in polygon and '"polygon": true' in polygon and '"marker": false' in polygon
@@ -547,7 +547,7 @@ def test_the_drawing_tools_load_from_the_app_when_the_assets_are_installed(engin
         pytest.skip("map assets not installed: python -m dashboard assets")
     small_world(engine)
     with Session(engine) as s:
-        html = geo.drawing_map(s, setup.config.today(s), "grid", assets_mode="local").get_root().render()
+        html = geo.drawing_map(s, config.today(s), "grid", assets_mode="local").get_root().render()
     assert "/juwei-static/vendor/leaflet-draw-1.0.2/dist/leaflet.draw.js" in html
     assert "cdnjs" not in html
 
@@ -629,7 +629,7 @@ def test_setup_page_dry_run_then_commit(new_committee: str) -> None:
     assert metrics[t("ledger.rejected", lang="en")] == "1"
     issues = next(df.value for df in at.dataframe if t("imports.row", lang="en") in df.value.columns)
     assert issues[t("imports.row", lang="en")].tolist() == [5]
-    assert at.selectbox(key=f"setup_map_{ledger.imports.file_digest(data)[:12]}_room").value == H["room"]
+    assert at.selectbox(key=f"setup_map_{imports.file_digest(data)[:12]}_room").value == H["room"]
     at.button(key="setup_ledger_commit").click().run()
     assert not at.exception
     assert t("ledger.done", lang="en").split(":")[0] in texts(at)
@@ -737,7 +737,7 @@ def test_a_new_committee_runs_on_its_own_data(empty_app_db: str) -> None:
     # A 500-household ledger from xlsx, no grid column.
     rows = make_ledger(500)
     data = xlsx(rows)
-    frame = ledger.imports.read_table(data, "ledger.xlsx", max_bytes=10**8)
+    frame = imports.read_table(data, "ledger.xlsx", max_bytes=10**8)
     mapping = ledger.suggest_mapping(list(frame.columns))
     with Session(engine) as s:
         run = ledger.dry_run(s, admin, frame, mapping)
@@ -749,7 +749,7 @@ def test_a_new_committee_runs_on_its_own_data(empty_app_db: str) -> None:
         frame,
         mapping,
         filename="ledger.xlsx",
-        digest=ledger.imports.file_digest(data),
+        digest=imports.file_digest(data),
     )
     # The buildings are placed (a GeoJSON of points, as a surveyor's file would give) ...
     with Session(engine) as s:
@@ -789,7 +789,7 @@ def test_a_new_committee_runs_on_its_own_data(empty_app_db: str) -> None:
         write(engine, geo.draw_new_grid, admin, n + 1, t("setup.grid_default_name", n=n + 1), shape.coords)
     with Session(engine) as s:
         sizes = setup.grid_sizes(s)
-        figures = overview.headline(s, setup.config.today(s))
+        figures = overview.headline(s, config.today(s))
         steps = {st.key: st for st in setup.readiness(s)}
     assert len(sizes) == 3 and sizes["households"].sum() == 500 and sizes["residents"].sum() == len(rows)
     assert steps["assigned"].done
