@@ -98,6 +98,11 @@ def end_of(day: dt.date) -> dt.datetime:
 
 def now(session: Session) -> dt.datetime:
     """The app's current moment: real time, or the same wall-clock time on the demo's last day."""
-    real = dt.datetime.now().replace(microsecond=0)
-    day = today(session)
-    return dt.datetime.combine(day, real.time())
+    real = dt.datetime.now()
+    return now_on(today(session), real)
+
+
+def now_on(day: dt.date, clock: dt.datetime | None = None) -> dt.datetime:
+    """now() without a query, given the app's today (ui.today()): that day at the clock's time (the
+    real time when no clock is given), to the second."""
+    return dt.datetime.combine(day, (clock or dt.datetime.now()).replace(microsecond=0).time())

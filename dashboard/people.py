@@ -16,8 +16,9 @@ from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, privacy, roles, validate
+from dashboard.config import now_on  # noqa: F401 - people.now_on, as the pages call it
 from dashboard.errors import PermissionDenied, StaleEdit, ValidationError
-from dashboard.i18n import code
+from dashboard.i18n import code, coded
 from db.models import CADRE_LEVELS, PERSON_KINDS, VOLUNTEER_KINDS, DutyShift, Entrance, Grid, Person, Team
 
 PLAN_AHEAD_DAYS = 7
@@ -262,11 +263,6 @@ def on_duty(session: Session, moment: dt.datetime, team_id: int | None = None) -
     return _shift_rows(session, *conditions)
 
 
-def now_on(today: dt.date, clock: dt.datetime | None = None) -> dt.datetime:
-    """config.now() without a query, given the app's today (ui.today()): today at the clock's time."""
-    return dt.datetime.combine(today, (clock or dt.datetime.now()).replace(microsecond=0).time())
-
-
 def duty_moment(session: Session, as_of: dt.date, at: dt.time | None = None) -> dt.datetime:
     """The moment 'who is on duty' looks at: now on today, else the chosen time (noon) of as_of."""
     today = config.today(session)
@@ -330,17 +326,6 @@ ON_DUTY_SHOWN = ["person_name", "phone", "kind", "team", "entrance", "starts_at"
 PERSON_CODES = {"kind": "person_kind", "cadre_level": "cadre_level", "volunteer_kind": "volunteer_kind"}
 
 
-def _words(df: pd.DataFrame, codes: dict[str, str], lang: str) -> pd.DataFrame:
-    """df with the stored codes of `codes` (column → code kind) in words of lang ('' for none)."""
-    return df.assign(
-        **{
-            col: [code(kind, v, lang) if isinstance(v, str) else "" for v in df[col]]
-            for col, kind in codes.items()
-            if col in df.columns
-        }
-    )
-
-
 def _times(df: pd.DataFrame) -> pd.DataFrame:
     """Shift times as the lists show them (MM-DD HH:MM), no entrance as ''."""
     return df.assign(
@@ -352,7 +337,7 @@ def _times(df: pd.DataFrame) -> pd.DataFrame:
 
 def people_table(session: Session, kind: str | None, team_id: int | None, lang: str) -> pd.DataFrame:
     """people_list() as the people page lists it: its columns, kinds and levels in words."""
-    return _words(people_list(session, kind, team_id)[PEOPLE_SHOWN], PERSON_CODES, lang)
+    return coded(people_list(session, kind, team_id)[PEOPLE_SHOWN], PERSON_CODES, lang)
 
 
 def team_names(session: Session) -> dict[int, str]:
@@ -369,7 +354,7 @@ def grid_names(session: Session) -> dict[int, str]:
 
 def teams_table(session: Session, lang: str) -> pd.DataFrame:
     """teams_overview() with each team's kind in words."""
-    return _words(teams_overview(session), {"kind": "team_kind"}, lang)
+    return coded(teams_overview(session), {"kind": "team_kind"}, lang)
 
 
 def person_labels(session: Session, lang: str) -> dict[int, str]:
@@ -474,7 +459,7 @@ def on_duty_table(session: Session, as_of: dt.date, at: str, lang: str) -> tuple
     """Who is on duty at a time of a day (at: HH:MM[:SS]) as the people page lists them: the moment
     and the list (times as MM-DD HH:MM, kinds in words)."""
     moment = duty_moment(session, as_of, dt.time.fromisoformat(at))
-    duty = _words(_times(on_duty(session, moment)), {"kind": "person_kind"}, lang)
+    duty = coded(_times(on_duty(session, moment)), {"kind": "person_kind"}, lang)
     return moment, duty[ON_DUTY_SHOWN]
 
 

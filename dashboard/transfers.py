@@ -192,7 +192,7 @@ class BoardView:
 def board_moment(as_of: dt.date, today: dt.date, clock: dt.datetime | None = None) -> dt.datetime:
     """reference_moment() without a query, given the app's today: now (today's date at the clock's
     time) when as_of is today, else the end of as_of."""
-    now = dt.datetime.combine(today, (clock or dt.datetime.now()).replace(microsecond=0).time())
+    now = config.now_on(today, clock)
     return now if as_of >= now.date() else cases.end_of(as_of)
 
 
