@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from dashboard import audit, config, roles, validate
 from dashboard.config import end_of
 from dashboard.errors import ValidationError
-from dashboard.i18n import code
+from dashboard.i18n import code, coded
 from dashboard.roles import CurrentUser
 from dashboard.store import check_version
 
@@ -338,17 +338,6 @@ def case_register(
         v if v is not None and not pd.isna(v) and v <= as_of else None for v in df["recovered_on"]
     ]
     return df
-
-
-def coded(df: pd.DataFrame, codes: dict[str, str], lang: str) -> pd.DataFrame:
-    """df with the stored codes of `codes` (column → code kind) in words of lang ('' for none)."""
-    return df.assign(
-        **{
-            col: [code(kind, v, lang) if isinstance(v, str) else "" for v in df[col]]
-            for col, kind in codes.items()
-            if col in df.columns
-        }
-    )
 
 
 REGISTER_CODES = {

@@ -11,7 +11,10 @@ import contextvars
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LANGUAGES = ("zh", "en")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -79,3 +82,15 @@ def code(kind: str, value: str | None, lang: str | None = None) -> str:
         return ""
     key = f"code.{kind}.{value}"
     return t(key, lang=lang) if has(key) else value
+
+
+def coded(df: pd.DataFrame, codes: dict[str, str], lang: str | None = None) -> pd.DataFrame:
+    """df with the stored codes of `codes` (column → code kind, e.g. {"status": "case_status"}) in
+    words of lang ('' where a row has no code); columns df lacks are skipped."""
+    return df.assign(
+        **{
+            col: [code(kind, v, lang) if isinstance(v, str) else "" for v in df[col]]
+            for col, kind in codes.items()
+            if col in df.columns
+        }
+    )
