@@ -4,6 +4,7 @@ lists behind the tiles, the epidemic curve, the grid scoreboard, and the page (A
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -415,6 +416,19 @@ def test_epidemic_curve_stacks_channels_and_runs_a_total(world: tuple[Session, d
     assert {b.name for b in bars} == {"Pooled-tube retest", "Single tube", "Antigen"}
     assert len(lines) == 1 and lines[0].yaxis == "y2"
     assert list(lines[0].y)[-1] == 3 and list(lines[0].y)[0] == 1
+
+
+def test_the_curve_s_json_is_a_valid_figure_with_its_total_on_a_second_axis(
+    world: tuple[Session, dict[str, int]],
+) -> None:
+    s, _ = world
+    for lang in ("zh", "en"):
+        spec = json.loads(charts.epidemic_curve_json(s, D, lang))
+        # Written out without plotly's validation: validating it changes nothing.
+        assert json.loads(charts.from_json(charts.epidemic_curve_json(s, D, lang)).to_json()) == spec
+        assert spec["layout"]["yaxis2"]["overlaying"] == "y" and spec["layout"]["template"]["layout"]
+        assert [tr["yaxis"] for tr in spec["data"]] == ["y", "y", "y", "y2"]
+        assert spec["data"][0]["x"][-1] == D.isoformat()
 
 
 def test_grid_scoreboard_rows(world: tuple[Session, dict[str, int]]) -> None:
