@@ -41,18 +41,19 @@ def epidemic_curve_spec(by_channel: pd.DataFrame, lang: str = "zh", *, height: i
             index="date", columns="channel", values="positives", aggfunc="sum", fill_value=0
         ).sort_index()
         for channel in wide.columns:
-            bar = {
-                "hovertemplate": "%{x|%m-%d} %{y}<extra>%{fullData.name}</extra>",
-                "name": code("case_channel", channel, lang=lang),
-                "x": list(wide.index),
-                "y": wide[channel].tolist(),
-                "type": "bar",
-                "xaxis": "x",
-                "yaxis": "y",
-            }
-            if CHANNEL_COLOURS.get(channel) is not None:
-                bar["marker"] = {"color": CHANNEL_COLOURS[channel]}
-            data.append(bar)
+            colour = CHANNEL_COLOURS.get(channel)
+            data.append(
+                {
+                    "hovertemplate": "%{x|%m-%d} %{y}<extra>%{fullData.name}</extra>",
+                    **({"marker": {"color": colour}} if colour is not None else {}),
+                    "name": code("case_channel", channel, lang=lang),
+                    "x": list(wide.index),
+                    "y": wide[channel].tolist(),
+                    "type": "bar",
+                    "xaxis": "x",
+                    "yaxis": "y",
+                }
+            )
         total = wide.sum(axis=1).cumsum()
         data.append(
             {
@@ -86,10 +87,10 @@ def epidemic_curve_spec(by_channel: pd.DataFrame, lang: str = "zh", *, height: i
             "showgrid": False,
             "tickformat": ",d",
         },
-        "barmode": "stack",
-        "height": height,
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        "barmode": "stack",
+        "height": height,
         "hovermode": "x unified",
         "bargap": 0.15,
     }
