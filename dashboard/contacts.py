@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from dashboard import audit, config, roles, validate
 from dashboard.cases import end_of, find_case, find_resident, grid_of_resident
 from dashboard.errors import ValidationError
-from dashboard.i18n import code
+from dashboard.i18n import code, coded
 from dashboard.roles import CurrentUser
 from dashboard.store import check_version
 from db.models import (
@@ -270,10 +270,10 @@ def contacts_table(
     session: Session, as_of: dt.date, lang: str, *, case_id: int | None = None
 ) -> pd.DataFrame:
     """contacts_of() as the cases page lists it: kind and status in words of lang (mask per user)."""
-    df = contacts_of(session, as_of, case_id=case_id)
-    return df.assign(
-        kind=[code("contact_kind", v, lang) if isinstance(v, str) else "" for v in df["kind"]],
-        status=[code("contact_status", v, lang) if isinstance(v, str) else "" for v in df["status"]],
+    return coded(
+        contacts_of(session, as_of, case_id=case_id),
+        {"kind": "contact_kind", "status": "contact_status"},
+        lang,
     )
 
 

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from dashboard.i18n import code, t
+from dashboard.i18n import code, coded, t
 from db.models import Building, Case, Compound, Grid, Household, Resident
 
 SIZE_CAP = 6  # households of 6 or more people are one group (大户)
@@ -417,9 +417,7 @@ def sources_view(session: Session, as_of: dt.date, since: dt.date | None, lang: 
             "share": f"{top['share']:.0%}",
             "rate": top["per_1000"],
         },
-        by_compound=by_compound.assign(
-            kind=[code("compound_kind", v, lang) if isinstance(v, str) else "" for v in by_compound["kind"]]
-        ),
+        by_compound=coded(by_compound, {"kind": "compound_kind"}, lang),
         by_building=cases_by_building(session, as_of, **window),
         clusters=found,
         in_households=_grouped(household_spread_by_housing(session, as_of, **window), lang),
