@@ -17,7 +17,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from dashboard.errors import ValidationError
-from dashboard.maps_coords import gcj02_to_wgs84, wgs84_to_gcj02
+from dashboard.maps_coords import gcj02_to_wgs84
 
 MAX_SHAPE_BYTES = 5 * 1_048_576
 MAX_RING_POINTS = 5000
@@ -240,15 +240,3 @@ def shape_to_wgs84(shape: Shape, tiles: str) -> Shape:
     else:
         coords = clean_ring([gcj02_to_wgs84(lon, lat) for lon, lat in shape.coords])
     return Shape(shape.kind, coords, shape.name, dict(shape.properties))
-
-
-def ring_for_tiles(ring: list[list[float]], tiles: str) -> list[list[float]]:
-    """A stored WGS-84 ring as it must be drawn on these tiles."""
-    if tiles != "amap":
-        return ring
-    return [list(wgs84_to_gcj02(lon, lat)) for lon, lat in ring]
-
-
-def point_for_tiles(lon: float, lat: float, tiles: str) -> tuple[float, float]:
-    """A stored WGS-84 point as it must be drawn on these tiles."""
-    return wgs84_to_gcj02(lon, lat) if tiles == "amap" else (lon, lat)

@@ -23,8 +23,6 @@ from dashboard.setup_status import (
     buildings_list,
     grid_sizes,
     is_ready,
-    map_center,
-    map_layers,
     next_grid_number,
     readiness,
 )
@@ -46,8 +44,6 @@ __all__ = [
     "grid_sizes",
     "households_of",
     "is_ready",
-    "map_center",
-    "map_layers",
     "next_grid_number",
     "options",
     "readiness",
