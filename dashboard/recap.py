@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import audit, config, followups, overview, validate
 from dashboard.errors import ValidationError
+from dashboard.recap_reads import DayReads
 from dashboard.roles import CurrentUser, require
 from db.models import (
     Building,
@@ -58,45 +59,85 @@ COMPARED: tuple[tuple[str, str | None], ...] = (
 PERCENT_KEYS = frozenset({"screening_coverage", "supply_coverage"})
 
 
-def day_figures(session: Session, day: dt.date) -> dict[str, Any]:
+def day_figures(session: Session, day: dt.date, reads: DayReads | None = None) -> dict[str, Any]:
     """Every figure the recap shows for a day (aggregates only, JSON-safe)."""
-    from dashboard import courier, disinfection, entrances, medicine, screening, supplies, transfers
+    return {**_figures(reads or DayReads(session, day)), **followup_figures(session, day)}
 
+
+def followup_figures(session: Session, day: dt.date) -> dict[str, int]:
+    """The follow-up figures of day_figures(): open_followups, followups_closed, followups_carried_over."""
+    fu = followups.followups(session, day)
+    return {
+        "open_followups": int(fu["open"].sum()) if not fu.empty else 0,
+        "followups_closed": int((~fu["open"]).sum()) if not fu.empty else 0,
+        "followups_carried_over": int(fu["carried_over"].sum()) if not fu.empty else 0,
+    }
+
+
+def _figures(reads: DayReads) -> dict[str, Any]:
+    """day_figures() but the follow-up figures."""
+    from dashboard import courier
+
+    session, day = reads.session, reads.day
     figures = dict(overview.headline(session, day))
-    board = transfers.transfer_board(session, day)
+    board = reads.transfer_board
     figures["transfer_overdue"] = int(board["overdue"].sum()) if not board.empty else 0
     figures["screening_round"] = None
     figures["screening_coverage"] = None
     figures["missed_residents"] = 0
-    round_id = screening.latest_round(session, day)
-    if round_id is not None:
-        rnd = screening.get_round(session, round_id)
-        totals = screening.round_totals(session, round_id, day)
+    rnd = reads.round
+    if rnd is not None:
+        due, sampled = reads.round_totals
         figures["screening_round"] = f"{rnd.kind}:{rnd.number}:{rnd.date.isoformat()}"
-        figures["screening_coverage"] = float(totals["coverage"])
-        figures["missed_residents"] = int(totals["missed"])
-    summary = supplies.supply_summary(session, day)
-    figures["supply_batch"] = summary.batch_name if summary else None
-    figures["supply_coverage"] = round(summary.coverage, 4) if summary else None
+        figures["screening_coverage"] = float(round(sampled / due, 4) if due else 0.0)
+        figures["missed_residents"] = due - sampled
+    figures["supply_batch"] = None
+    figures["supply_coverage"] = None
+    if reads.batch_id is not None:
+        name, entitled, reached = reads.supply_totals
+        figures["supply_batch"] = name
+        figures["supply_coverage"] = round(reached / entitled if entitled else 0.0, 4)
     figures["deliveries_today"] = deliveries_on(session, day)
     parcels = courier.courier_day_totals(session, day)
     figures["parcels_received"] = parcels.received
     figures["parcels_delivered"] = parcels.delivered
     figures["parcel_backlog"] = parcels.backlog_end
-    status = disinfection.disinfection_status(session, day)
+    status = reads.disinfection
     figures["disinfection_required"] = status.required
     figures["disinfection_done"] = status.done
     figures["disinfection_missing"] = status.required - status.done
-    gaps = entrances.guard_gaps(session, day)
+    gaps = reads.guard_gaps
     figures["unguarded_hours"] = round(float(gaps["hours"].sum()), 1) if not gaps.empty else 0.0
-    pending = medicine.outstanding_requests(session, day)
+    pending = reads.outstanding_medicine
     figures["medicine_outstanding"] = int(len(pending))
     figures["medicine_overdue"] = int(pending["overdue"].sum()) if not pending.empty else 0
-    fu = followups.followups(session, day)
-    figures["open_followups"] = int(fu["open"].sum()) if not fu.empty else 0
-    figures["followups_closed"] = int((~fu["open"]).sum()) if not fu.empty else 0
-    figures["followups_carried_over"] = int(fu["carried_over"].sum()) if not fu.empty else 0
     return figures
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """What the recap screen shows of a day from one set of reads: the day's and the day before's
+    figures without the follow-up ones (followup_figures, read on their own so a new follow-up does
+    not make all of this read again), the grids ranked and the day's problems."""
+
+    today: dict[str, Any]
+    yesterday: dict[str, Any]
+    ranking: pd.DataFrame
+    problems: list[Problem]
+
+
+def meeting(session: Session, day: dt.date) -> Meeting:
+    """The recap of a day (see Meeting); {**today, **followup_figures(day)} is day_figures(day)."""
+    reads = DayReads(session, day)
+    # The ranking first: the day's figures then sum its per-grid reads instead of reading totals.
+    ranking = grid_ranking(session, day, reads)
+    found = problems(session, day, reads)
+    return Meeting(
+        today=_figures(reads),
+        yesterday=_figures(DayReads(session, day - dt.timedelta(days=1))),
+        ranking=ranking,
+        problems=found,
+    )
 
 
 @dataclass(frozen=True)
@@ -236,35 +277,22 @@ def _by_grid(
     return out
 
 
-def problems(session: Session, day: dt.date) -> list[Problem]:
+def problems(session: Session, day: dt.date, reads: DayReads | None = None) -> list[Problem]:
     """The day's problems generated from the data, most urgent kinds first (aggregates, no names)."""
-    from dashboard import (
-        courier,  # noqa: F401 - imported for symmetry with the figures
-        disinfection,
-        entrances,
-        medicine,
-        screening,
-        supplies,
-        transfers,
-    )
-
+    reads = reads or DayReads(session, day)
     found: list[Problem] = []
     found += _by_grid(cases_found_on(session, day), "new_positives", day)
-    board = transfers.transfer_board(session, day)
+    board = reads.transfer_board
     if not board.empty:
         found += _by_grid(board[board["overdue"]], "transfer_overdue", day)
-    round_id = screening.latest_round(session, day)
-    if round_id is not None and screening.get_round(session, round_id).date == day:
-        # Missed residents nobody has followed up yet, counted per grid.
-        missed = screening.missed_by_grid(session, round_id, day)
-        missed = missed.assign(unfollowed=missed["missed"] - missed["followed"])
+    if reads.round is not None and reads.round.date == day:
+        missed = reads.unfollowed_by_grid
         found += _by_grid(missed[missed["unfollowed"] > 0], "missed_residents", day, "unfollowed")
-    batch_id = supplies.current_batch(session, day)
-    if batch_id is not None:
+    if reads.batch_id is not None:
+        batch_id = reads.batch_id
         batch_name = session.scalar(select(SupplyBatch.name).where(SupplyBatch.id == batch_id))
         numbers = dict(session.execute(select(Grid.id, Grid.number)).all())
-        cov = supplies.coverage(session, batch_id, day, "grid")
-        for row in cov.itertuples():
+        for row in reads.supply_by_grid.itertuples():
             gap = int(row.households_entitled - row.households_reached)
             if gap > 0:
                 found.append(
@@ -277,9 +305,8 @@ def problems(session: Session, day: dt.date) -> list[Problem]:
                         {"batch": batch_name},
                     )
                 )
-    status = disinfection.disinfection_status(session, day)
-    found += _by_grid(status.missing, "disinfection_undone", day)
-    gaps = entrances.guard_gaps(session, day)
+    found += _by_grid(reads.disinfection.missing, "disinfection_undone", day)
+    gaps = reads.guard_gaps
     for row in gaps.groupby(["entrance_id", "entrance"], as_index=False)["hours"].sum().itertuples():
         found.append(
             Problem(
@@ -291,7 +318,7 @@ def problems(session: Session, day: dt.date) -> list[Problem]:
                 {"entrance": row.entrance, "hours": round(float(row.hours), 1)},
             )
         )
-    pending = medicine.outstanding_requests(session, day)
+    pending = reads.outstanding_medicine
     if not pending.empty:
         found += _by_grid(pending[pending["overdue"]], "medicine_overdue", day)
     order = {k: i for i, k in enumerate(PROBLEM_KINDS)}
@@ -331,14 +358,13 @@ def cases_found_on(session: Session, day: dt.date) -> pd.DataFrame:
 # --- the grids ranked -----------------------------------------------------------------------
 
 
-def grid_ranking(session: Session, day: dt.date) -> pd.DataFrame:
+def grid_ranking(session: Session, day: dt.date, reads: DayReads | None = None) -> pd.DataFrame:
     """Grids ranked on screening coverage, missed residents reached, deliveries and disinfection.
 
     Columns: grid_id, grid, leader, screening, missed, missed_reached, reached_share, supply,
     disinfection, score, rank. Shares are 0..1; a share with nothing to measure counts as 1.
     """
-    from dashboard import disinfection, screening, supplies
-
+    reads = reads or DayReads(session, day)
     grids = pd.DataFrame(
         session.execute(
             select(Grid.id, Grid.number, Person.name)
@@ -352,27 +378,24 @@ def grid_ranking(session: Session, day: dt.date) -> pd.DataFrame:
     grids["screening"] = 1.0
     grids["missed"] = 0
     grids["missed_reached"] = 0
-    round_id = screening.latest_round(session, day)
-    if round_id is not None:
-        progress = screening.round_by_grid(session, round_id, day)
+    if reads.round is not None:
+        progress = reads.round_by_grid
         cov = dict(zip(progress["grid_id"], progress["coverage"], strict=True))
         grids["screening"] = grids["grid_id"].map(lambda g: float(cov.get(g, 1.0)))
         # Missed (due, not sampled) per grid, and how many of them a grid leader has reached.
         total = dict(zip(progress["grid_id"], progress["missed"], strict=True))
-        followed = screening.missed_by_grid(session, round_id, day, followed_only=True)
-        reached = dict(zip(followed["grid_id"], followed["followed"], strict=True))
+        reached = reads.followed_by_grid
         grids["missed"] = grids["grid_id"].map(lambda g: int(total.get(g, 0)))
         grids["missed_reached"] = grids["grid_id"].map(lambda g: int(reached.get(g, 0)))
     grids["reached_share"] = [
         (r / m) if m else 1.0 for r, m in zip(grids["missed_reached"], grids["missed"], strict=True)
     ]
     grids["supply"] = 1.0
-    batch_id = supplies.current_batch(session, day)
-    if batch_id is not None:
-        cov = supplies.coverage(session, batch_id, day, "grid")
+    if reads.batch_id is not None:
+        cov = reads.supply_by_grid
         share = dict(zip(cov["grid_id"], cov["coverage"].fillna(1.0), strict=True))
         grids["supply"] = grids["grid_id"].map(lambda g: float(share.get(g, 1.0)))
-    targets = disinfection.disinfection_status(session, day).targets
+    targets = reads.disinfection.targets
     grids["disinfection"] = 1.0
     if not targets.empty:
         in_grid = targets[targets["grid_id"].notna()]

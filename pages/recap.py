@@ -28,10 +28,21 @@ st.caption(
 SECTIONS = ("figures", "grids", "problems", "followups", "close")
 
 
+def meeting() -> recap.Meeting:
+    """The day's figures, the day before's, the ranking and the problems, from one set of reads."""
+    return ui.cached(recap.meeting, day)
+
+
+def figures_of(on: dt.date) -> dict:
+    """recap.day_figures of the day or the day before: the meeting's, with the follow-up figures read
+    on their own (a new follow-up reads only those again)."""
+    m = meeting()
+    return {**(m.today if on == day else m.yesterday), **ui.cached(recap.followup_figures, on)}
+
+
 def section_figures() -> None:
     st.subheader(t("recap.section_figures"))
-    today_f = ui.cached(recap.day_figures, day)
-    before_f = ui.cached(recap.day_figures, yesterday)
+    today_f, before_f = figures_of(day), figures_of(yesterday)
     comparisons = recap.compare_days(today_f, before_f)
     headline = [
         c
@@ -60,7 +71,7 @@ def section_figures() -> None:
 
 def section_grids() -> None:
     st.subheader(t("recap.section_grids"))
-    ranking = ui.cached(recap.grid_ranking, day)
+    ranking = meeting().ranking
     if ranking.empty:
         ui.empty("common.empty_state")
         return
@@ -93,7 +104,7 @@ def section_grids() -> None:
 
 def section_problems() -> None:
     st.subheader(t("recap.section_problems"))
-    found = ui.cached(recap.problems, day)
+    found = meeting().problems
     if not found:
         st.success(t("recap.no_problems"))
         return
@@ -238,7 +249,7 @@ def section_close() -> None:
             if ui.write(recap.close_day, user, day, success=t("common.saved")):
                 st.rerun()
     # The day's figures are in the cache already (section_figures): the text is made from them.
-    figures = {**ui.cached(recap.day_figures, day), "committee": ui.cached(config.committee_name)}
+    figures = {**figures_of(day), "committee": ui.cached(config.committee_name)}
     text = reports.brief_text_from(figures, day, lang)
     st.markdown(f"**{t('recap.brief_text')}**")
     st.code(text, language=None, wrap_lines=True)

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -96,6 +97,24 @@ def test_grid_ranking_is_ordered_by_score(seeded: Session) -> None:
     assert list(ranking["rank"]) == list(range(1, 11))
     assert list(ranking["score"]) == sorted(ranking["score"], reverse=True)
     assert ranking[["screening", "supply", "disinfection", "reached_share"]].le(1).all().all()
+
+
+def test_the_meeting_is_the_figures_ranking_and_problems_read_once(seeded: Session) -> None:
+    # MAY29: a round held that day (its missed residents are problems); APR8: early days.
+    for day in (APR8, MAY29):
+        m = recap.meeting(seeded, day)
+        before = day - dt.timedelta(days=1)
+        today = {**m.today, **recap.followup_figures(seeded, day)}
+        assert today == recap.day_figures(seeded, day) and list(today) == list(recap.day_figures(seeded, day))
+        assert {**m.yesterday, **recap.followup_figures(seeded, before)} == recap.day_figures(seeded, before)
+        pd.testing.assert_frame_equal(m.ranking, recap.grid_ranking(seeded, day))
+        assert m.problems == recap.problems(seeded, day)
+    assert any(p.kind == "missed_residents" for p in m.problems)
+    # A new follow-up changes the follow-up figures, not the meeting's.
+    opened = recap.followup_figures(seeded, MAY29)["open_followups"]
+    followups.create_followup(seeded, user(seeded, "shuji"), "复核", grid_id=None, created_on=MAY29)
+    assert recap.followup_figures(seeded, MAY29)["open_followups"] == opened + 1
+    assert recap.meeting(seeded, MAY29).today == m.today
 
 
 # --- follow-ups -----------------------------------------------------------------------------
