@@ -107,7 +107,7 @@ def page_reads(session: Session, as_of: dt.date) -> dict[str, Any]:
     maps.built_map(session, as_of, hour, tiles, lang, assets, compact=True).)
     """
     return {
-        "headline": headline(session, as_of),
+        "basics": basics(session, as_of),
         "day": day_view(session, as_of),
         "kpis_day_before": kpis(session, as_of - dt.timedelta(days=1)),
         "curve": positives_by_channel(session, as_of),
