@@ -69,10 +69,12 @@ def close_contact_buildings(session: Session, day: dt.date) -> list[int]:
     return sorted(int(b) for b in rows)
 
 
-def required_targets(session: Session, day: dt.date) -> pd.DataFrame:
-    """The day's required targets: target_kind, target_id, target, grid_id, grid, reason, rounds_needed."""
+def required_targets(session: Session, day: dt.date, buildings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The day's required targets: target_kind, target_id, target, grid_id, grid, reason, rounds_needed.
+
+    `buildings` is zones.building_zones(session, day) when the caller already has it."""
     rounds_min = config.int_rule(session, "disinfection_rounds_min")
-    b = zones.building_zones(session, day)
+    b = zones.building_zones(session, day) if buildings is None else buildings
     sealed = [int(i) for i in b.loc[b["zone"] == "sealed", "building_id"]] if not b.empty else []
     contact = [i for i in close_contact_buildings(session, day) if i not in set(sealed)]
     names = _building_names(session, sealed + contact)
@@ -208,11 +210,14 @@ class DisinfectionStatus:
         return self.required == self.done
 
 
-def disinfection_status(session: Session, day: dt.date) -> DisinfectionStatus:
-    """The day's required targets against the records: done, missing, and rounds above the maximum."""
+def disinfection_status(
+    session: Session, day: dt.date, buildings: pd.DataFrame | None = None
+) -> DisinfectionStatus:
+    """The day's required targets against the records: done, missing, and rounds above the maximum
+    (`buildings`: zones.building_zones(session, day) when the caller already has it)."""
     rounds_min = config.int_rule(session, "disinfection_rounds_min")
     rounds_max = config.int_rule(session, "disinfection_rounds_max")
-    targets = required_targets(session, day)
+    targets = required_targets(session, day, buildings)
     counts = {
         (kind, int(tid)): int(n)
         for kind, tid, n in session.execute(

@@ -147,8 +147,9 @@ def basics(session: Session, as_of: dt.date) -> dict[str, int]:
     return {**_sizes(session), **_rounds(session, as_of), "total_positives": int(total or 0)}
 
 
-def headline(session: Session, as_of: dt.date) -> dict[str, Any]:
-    """The headline figures as of a day (the keys of `python -m dashboard brief --format json`)."""
+def headline(session: Session, as_of: dt.date, buildings: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The headline figures as of a day (the keys of `python -m dashboard brief --format json`);
+    `buildings` is zones.building_zones(session, as_of) when the caller already has it."""
     people = dict(
         session.execute(select(Person.kind, func.count()).where(Person.active).group_by(Person.kind)).all()
     )
@@ -157,7 +158,7 @@ def headline(session: Session, as_of: dt.date) -> dict[str, Any]:
     peak_date, peak = (None, 0)
     if per_day:
         peak_date, peak = max(per_day.items(), key=lambda kv: (kv[1], -kv[0].toordinal()))
-    zone_count = zones.zone_counts(session, as_of)
+    zone_count = zones.zone_counts(session, as_of, buildings)
     return {
         "date": as_of.isoformat(),
         **_sizes(session),

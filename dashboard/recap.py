@@ -79,7 +79,7 @@ def _figures(reads: DayReads) -> dict[str, Any]:
     from dashboard import courier
 
     session, day = reads.session, reads.day
-    figures = dict(overview.headline(session, day))
+    figures = dict(overview.headline(session, day, reads.building_zones))
     board = reads.transfer_board
     figures["transfer_overdue"] = int(board["overdue"].sum()) if not board.empty else 0
     figures["screening_round"] = None

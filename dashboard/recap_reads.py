@@ -31,10 +31,17 @@ class DayReads:
         return transfers.transfer_board(self.session, self.day)
 
     @functools.cached_property
+    def building_zones(self) -> pd.DataFrame:
+        """Every building's zone on the day (the headline's zone counts and the disinfection targets)."""
+        from dashboard import zones
+
+        return zones.building_zones(self.session, self.day)
+
+    @functools.cached_property
     def disinfection(self) -> Any:
         from dashboard import disinfection
 
-        return disinfection.disinfection_status(self.session, self.day)
+        return disinfection.disinfection_status(self.session, self.day, self.building_zones)
 
     @functools.cached_property
     def guard_gaps(self) -> pd.DataFrame:

@@ -161,9 +161,9 @@ def compound_zones(session: Session, as_of: dt.date, buildings: pd.DataFrame | N
     )
 
 
-def zone_counts(session: Session, as_of: dt.date) -> dict[str, int]:
-    """Buildings per zone on as_of."""
-    b = building_zones(session, as_of)
+def zone_counts(session: Session, as_of: dt.date, buildings: pd.DataFrame | None = None) -> dict[str, int]:
+    """Buildings per zone on as_of (`buildings`: building_zones(session, as_of) when the caller has it)."""
+    b = building_zones(session, as_of) if buildings is None else buildings
     counts = b["zone"].value_counts().to_dict() if not b.empty else {}
     return {z: int(counts.get(z, 0)) for z in ORDER}
 

@@ -483,6 +483,7 @@ class Delivery(Base):
         UniqueConstraint("batch_id", "household_id"),
         CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
         CheckConstraint("portions >= 0", name="portions"),
+        Index("ix_delivery_at", "at"),  # the day's deliveries (recap, brief)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("supply_batch.id"), index=True)
