@@ -1,7 +1,8 @@
 """The daily brief in four forms: JSON (figures), a short Chinese text for the WeChat group, an xlsx
 with a sheet per area, and an A4 PDF with the charts and an embedded Chinese font.
 
-Every form is built from the same figures (recap.day_figures), so they match the recap screen.
+Every form is built from the same figures (recap.meeting, read once per brief), so they match the
+recap screen.
 No form carries personal data.
 """
 
@@ -11,11 +12,13 @@ import datetime as dt
 import io
 import json
 import os
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboard import config, followups, overview, recap
@@ -33,9 +36,35 @@ FONT_CANDIDATES = (
 )
 
 
+@dataclass(frozen=True)
+class _Day:
+    """The recap of a day as the brief's forms use it: every figure of the day and of the day
+    before (follow-ups included), the grids ranked, the problems."""
+
+    today: dict[str, Any]
+    yesterday: dict[str, Any]
+    ranking: pd.DataFrame
+    problems: list[recap.Problem]
+
+
+def _recap(session: Session, day: dt.date) -> _Day:
+    """recap.meeting's one set of reads, kept on the session: a form's tables, the figures and the
+    problems all come from it (the same figures as the recap screen)."""
+    key = ("juwei.brief", day)
+    if key not in session.info:
+        m = recap.meeting(session, day)
+        session.info[key] = _Day(
+            today={**m.today, **recap.followup_figures(session, day)},
+            yesterday={**m.yesterday, **recap.followup_figures(session, day - dt.timedelta(days=1))},
+            ranking=m.ranking,
+            problems=m.problems,
+        )
+    return session.info[key]
+
+
 def brief_figures(session: Session, day: dt.date) -> dict[str, Any]:
     """Everything the brief reports for a day (the JSON keys documented in the README)."""
-    figures = recap.day_figures(session, day)
+    figures = dict(_recap(session, day).today)
     figures["committee"] = config.committee_name(session)
     return figures
 
@@ -43,7 +72,7 @@ def brief_figures(session: Session, day: dt.date) -> dict[str, Any]:
 def brief_json(session: Session, day: dt.date, lang: str = "zh") -> str:
     """The brief as pretty JSON."""
     figures = brief_figures(session, day)
-    figures["problems"] = [p.as_dict() for p in recap.problems(session, day)]
+    figures["problems"] = [p.as_dict() for p in _recap(session, day).problems]
     return json.dumps(figures, ensure_ascii=False, indent=2, default=str)
 
 
@@ -190,14 +219,13 @@ def comparison_rows_from(comparisons: list[recap.Comparison], lang: str | None =
 
 def comparison_rows(session: Session, day: dt.date, lang: str | None = None) -> list[list[Any]]:
     """[figure, today, yesterday, change] rows, the same on the screen, in the xlsx and the PDF."""
-    today = recap.day_figures(session, day)
-    yesterday = recap.day_figures(session, day - dt.timedelta(days=1))
-    return comparison_rows_from(recap.compare_days(today, yesterday), lang)
+    got = _recap(session, day)
+    return comparison_rows_from(recap.compare_days(got.today, got.yesterday), lang)
 
 
 def ranking_rows(session: Session, day: dt.date, lang: str | None = None) -> list[list[Any]]:
     """[rank, grid, screening, missed reached, supplies, disinfection, score] rows."""
-    g = recap.grid_ranking(session, day)
+    g = _recap(session, day).ranking
     return [
         [
             int(r.rank),
@@ -289,7 +317,7 @@ def brief_xlsx(session: Session, day: dt.date, lang: str = "zh") -> bytes:
     sheet(
         t("recap.section_problems", lang=lang),
         [t("common.grid", lang=lang), t("recap.item", lang=lang)],
-        [[p.grid or "", problem_text(p, lang)] for p in recap.problems(session, day)],
+        [[p.grid or "", problem_text(p, lang)] for p in _recap(session, day).problems],
     )
     sheet(t("recap.section_followups", lang=lang), followup_header(lang), followup_rows(session, day, lang))
     curve = overview.positives_by_day(session, day)
@@ -419,7 +447,7 @@ def brief_pdf(session: Session, day: dt.date, lang: str = "zh") -> bytes:
         table(ranking_header(lang), ranking_rows(session, day, lang)),
         Paragraph(t("recap.section_problems", lang=lang), h2),
     ]
-    found = recap.problems(session, day)
+    found = _recap(session, day).problems
     if found:
         story += [Paragraph(escape(f"• {problem_text(p, lang)}"), body) for p in found]
     else:
