@@ -66,6 +66,7 @@ def test_reads_outside_a_write_stamp_nothing(engine: Engine) -> None:
     assert _tokens(engine) == before
 
 
+@pytest.mark.filterwarnings("ignore:SELECT statement has a cartesian product")  # on purpose: FROM a, b
 def test_tracked_names_the_tables_a_read_used(engine: Engine) -> None:
     run_write(engine, _add_setting, "d")
     with Session(engine) as s:
