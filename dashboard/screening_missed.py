@@ -178,13 +178,13 @@ def exempt_residents(
     return df[["resident_id", "grid_id", "grid", "compound", "building", "room", "name", "reason"]]
 
 
-def why_missed(outcome: str | None, bedridden: bool) -> str:
-    """The reason a missed resident shows, in the current language."""
+def why_missed(outcome: str | None, bedridden: bool, lang: str | None = None) -> str:
+    """The reason a missed resident shows, in lang (default: the current language)."""
     if outcome:
-        return code("missed_outcome", outcome)
+        return code("missed_outcome", outcome, lang)
     if bedridden:
-        return t("screening.why_bedridden")
-    return t("screening.why_none")
+        return t("screening.why_bedridden", lang=lang)
+    return t("screening.why_none", lang=lang)
 
 
 # --- marks ----------------------------------------------------------------------------------

@@ -251,12 +251,13 @@ def antigen_participation(session: Session, as_of: dt.date) -> pd.DataFrame:
     return pd.DataFrame(out, columns=cols).sort_values(["date", "number", "grid"], ignore_index=True)
 
 
-def coverage_chart(trend: pd.DataFrame) -> Any:
-    """A plotly line of coverage per round over time, one line per kind."""
+def coverage_chart(trend: pd.DataFrame, lang: str | None = None) -> Any:
+    """A plotly line of coverage per round over time, one line per kind (words in lang, default:
+    the current language)."""
     import plotly.express as px
 
     df = trend.assign(
-        kind=trend["kind"].map(lambda k: code("round_kind", k)), coverage=trend["coverage"] * 100
+        kind=trend["kind"].map(lambda k: code("round_kind", k, lang)), coverage=trend["coverage"] * 100
     )
     fig = px.line(
         df,
@@ -265,9 +266,9 @@ def coverage_chart(trend: pd.DataFrame) -> Any:
         color="kind",
         markers=True,
         labels={
-            "date": t("common.date"),
-            "coverage": t("screening.coverage_pct"),
-            "kind": t("screening.kind"),
+            "date": t("common.date", lang=lang),
+            "coverage": t("screening.coverage_pct", lang=lang),
+            "kind": t("screening.kind", lang=lang),
         },
     )
     fig.update_yaxes(range=[0, 101])
@@ -275,8 +276,9 @@ def coverage_chart(trend: pd.DataFrame) -> Any:
     return fig
 
 
-def participation_chart(part: pd.DataFrame) -> Any:
-    """A plotly heat map of antigen participation: grids down, round dates across."""
+def participation_chart(part: pd.DataFrame, lang: str | None = None) -> Any:
+    """A plotly heat map of antigen participation: grids down, round dates across (words in lang,
+    default: the current language)."""
     import plotly.express as px
 
     wide = (
@@ -285,14 +287,18 @@ def participation_chart(part: pd.DataFrame) -> Any:
         .mul(100)
         .round(1)
     )
-    wide.index = [t("screening.grid_n", n=int(g)) for g in wide.index]
+    wide.index = [t("screening.grid_n", lang=lang, n=int(g)) for g in wide.index]
     fig = px.imshow(
         wide,
         aspect="auto",
         color_continuous_scale="RdYlGn",
         zmin=0,
         zmax=100,
-        labels={"x": t("screening.round"), "y": t("common.grid"), "color": t("screening.participation_pct")},
+        labels={
+            "x": t("screening.round", lang=lang),
+            "y": t("common.grid", lang=lang),
+            "color": t("screening.participation_pct", lang=lang),
+        },
     )
     fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return fig

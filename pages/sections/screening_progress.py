@@ -1,0 +1,37 @@
+"""Progress of a round: due, sampled, coverage and missed, the exemptions, the tables by grid and
+by building, and the residents left out of the round's due."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import screening_views, ui
+from dashboard.i18n import t
+from pages.sections.common import Ctx
+from pages.sections.screening_common import masked, pick_grid, pick_round, progress_config
+
+
+def render(ctx: Ctx) -> None:
+    round_id = pick_round(ctx)
+    if round_id is None:
+        return
+    view = ui.cached(screening_views.progress_view, round_id, ctx.day, ctx.lang)
+    ui.kpi_row(view.kpis)
+    st.caption(view.exempt_caption)
+    if view.by_grid.empty:
+        ui.empty("screening.none_in_scope")
+        return
+    config = progress_config()
+    st.subheader(t("screening.by_grid"))
+    st.dataframe(view.by_grid, hide_index=True, width="stretch", column_config=config)
+    st.subheader(t("screening.by_building"))
+    grid_id = pick_grid(ctx)
+    by_building = (
+        view.by_building
+        if grid_id is None
+        else ui.cached(screening_views.building_progress, round_id, ctx.day, grid_id, ctx.lang)
+    )
+    st.dataframe(by_building, hide_index=True, width="stretch", column_config=config)
+    exempt = ui.cached(screening_views.exempt_list, round_id, ctx.day, grid_id, ctx.lang)
+    with st.expander(t("screening.exempt_list", n=len(exempt))):
+        st.dataframe(masked(ctx, exempt), hide_index=True, width="stretch")
