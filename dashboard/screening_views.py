@@ -91,21 +91,21 @@ def headed(
 
 
 @dataclass(frozen=True)
-class RoundChoices:
-    """The rounds held up to a day, newest first: the pickers' ids and labels per kind (None: every
-    kind) and the rounds section's table (kind and scope in words, headed)."""
+class Pickers:
+    """The rounds held up to a day, newest first: the pickers' ids per kind (None: every kind) and
+    their labels; and the grids' labels ("Grid n")."""
 
     ids: dict[str | None, list[int]]
     labels: dict[int, str]
-    table: pd.DataFrame = field(repr=False)
+    grids: dict[int, str]
 
     @property
     def empty(self) -> bool:
         return not self.ids[None]
 
 
-def round_choices(session: Session, as_of: dt.date, lang: str) -> RoundChoices:
-    """The round pickers and the table of rounds as of a day."""
+def pickers(session: Session, as_of: dt.date, lang: str) -> Pickers:
+    """The round and grid pickers as of a day."""
     held = rounds(session, as_of)
     labels = {
         int(r.round_id): t(
@@ -121,19 +121,21 @@ def round_choices(session: Session, as_of: dt.date, lang: str) -> RoundChoices:
     ids: dict[str | None, list[int]] = {None: [int(i) for i in held["round_id"]]}
     for kind in ("pcr", "antigen"):
         ids[kind] = [int(i) for i, k in zip(held["round_id"], held["kind"], strict=True) if k == kind]
+    g = grids(session)
+    names = {
+        int(i): t("screening.grid_n", lang=lang, n=n) for i, n in zip(g["grid_id"], g["number"], strict=True)
+    }
+    return Pickers(ids, labels, names)
+
+
+def rounds_table(session: Session, as_of: dt.date, lang: str) -> pd.DataFrame:
+    """The rounds held up to a day (kind and scope in words), headed."""
+    held = rounds(session, as_of)
     shown = held.assign(
         kind=[code("round_kind", k, lang) for k in held["kind"]],
         scope=[code("round_scope", s, lang) for s in held["scope"]],
     ).drop(columns=["round_id"])
-    return RoundChoices(ids, labels, headed(shown, list(shown.columns), lang, ROUND_HEADINGS))
-
-
-def grid_choices(session: Session, lang: str) -> dict[int, str]:
-    """The grids for a picker: id → "Grid n"."""
-    g = grids(session)
-    return {
-        int(i): t("screening.grid_n", lang=lang, n=n) for i, n in zip(g["grid_id"], g["number"], strict=True)
-    }
+    return headed(shown, list(shown.columns), lang, ROUND_HEADINGS)
 
 
 def site_choices(session: Session) -> dict[int, str]:
@@ -148,16 +150,23 @@ def site_choices(session: Session) -> dict[int, str]:
 @dataclass(frozen=True)
 class ProgressView:
     """A round's progress as of a day: the four figures, the exemptions sentence, the tables by grid
-    and by building (every grid's)."""
+    and by building, and the residents left out of its due (EXEMPT_SHOWN, the reason in words, to
+    mask); the last two of every grid."""
 
     kpis: list[dict[str, str]]
     exempt_caption: str
     by_grid: pd.DataFrame = field(repr=False)
     by_building: pd.DataFrame = field(repr=False)
+    exempt: pd.DataFrame = field(repr=False)
+
+
+def _exempt(session: Session, round_id: int, as_of: dt.date, grid_id: int | None, lang: str) -> pd.DataFrame:
+    df = exempt_residents(session, round_id, as_of, grid_id)
+    return df.assign(reason=[code("exempt_reason", r, lang) for r in df["reason"]])[EXEMPT_SHOWN]
 
 
 def progress_view(session: Session, round_id: int, as_of: dt.date, lang: str) -> ProgressView:
-    """The progress section's figures and its table by grid."""
+    """The progress section of a round, every grid's."""
     p = round_progress(session, round_id, as_of)
     tot = p.totals
     kpis = [
@@ -176,24 +185,30 @@ def progress_view(session: Session, round_id: int, as_of: dt.date, lang: str) ->
         door=tot["door"],
         bedridden=tot["bedridden"],
     )
-    by_building = headed(p.by_building, BY_BUILDING_SHOWN, lang)
-    return ProgressView(kpis, caption, headed(p.by_grid, BY_GRID_SHOWN, lang), by_building)
+    return ProgressView(
+        kpis,
+        caption,
+        headed(p.by_grid, BY_GRID_SHOWN, lang),
+        headed(p.by_building, BY_BUILDING_SHOWN, lang),
+        _exempt(session, round_id, as_of, None, lang),
+    )
 
 
-def building_progress(
-    session: Session, round_id: int, as_of: dt.date, grid_id: int, lang: str
-) -> pd.DataFrame:
-    """The progress table by building of one grid (every grid's is in progress_view)."""
+@dataclass(frozen=True)
+class GridProgress:
+    """A round's progress in one grid: the table by building and the residents left out of its due."""
+
+    by_building: pd.DataFrame = field(repr=False)
+    exempt: pd.DataFrame = field(repr=False)
+
+
+def grid_progress(session: Session, round_id: int, as_of: dt.date, grid_id: int, lang: str) -> GridProgress:
+    """The progress section's lists of one grid (every grid's are in progress_view)."""
     b = round_progress(session, round_id, as_of).by_building
-    return headed(b[b["grid_id"] == grid_id], BY_BUILDING_SHOWN, lang)
-
-
-def exempt_list(
-    session: Session, round_id: int, as_of: dt.date, grid_id: int | None, lang: str
-) -> pd.DataFrame:
-    """The residents left out of the round's due (EXEMPT_SHOWN, the reason in words), to mask."""
-    df = exempt_residents(session, round_id, as_of, grid_id)
-    return df.assign(reason=[code("exempt_reason", r, lang) for r in df["reason"]])[EXEMPT_SHOWN]
+    return GridProgress(
+        headed(b[b["grid_id"] == grid_id], BY_BUILDING_SHOWN, lang),
+        _exempt(session, round_id, as_of, grid_id, lang),
+    )
 
 
 # --- the missed list ------------------------------------------------------------------------

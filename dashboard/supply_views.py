@@ -156,19 +156,24 @@ def batch_picker(session: Session, as_of: dt.date, lang: str) -> BatchPicker:
 
 @dataclass(frozen=True)
 class CoverageView:
-    """A batch's coverage as of a day: the four figures and the table by grid (empty: nobody owed)."""
+    """A batch's coverage as of a day: the four figures, the table by grid (empty: nobody owed) and
+    the households not reached yet (of a grid, or all: NOT_REACHED_SHOWN and grid_id, status in
+    words, to mask)."""
 
     empty: bool
     kpis: list[dict[str, str]]
     by_grid: pd.DataFrame = field(repr=False)
+    not_reached: pd.DataFrame = field(repr=False)
 
 
 def _coverage_table(df: pd.DataFrame, level: str, lang: str) -> pd.DataFrame:
     return headed(df, [*LEVEL_KEYS[level], *COVERAGE_COUNTS, "not_found", "refused"], lang)
 
 
-def coverage_view(session: Session, batch_id: int, as_of: dt.date, lang: str) -> CoverageView:
-    """The coverage section's figures and its table by grid."""
+def coverage_view(
+    session: Session, batch_id: int, as_of: dt.date, grid_id: int | None, lang: str
+) -> CoverageView:
+    """The coverage section: its figures, its table by grid, the households not reached (of grid_id)."""
     by_grid = coverage(session, batch_id, as_of, "grid")
     reached, owed = int(by_grid["households_reached"].sum()), int(by_grid["households_entitled"].sum())
     out, needed = int(by_grid["portions_delivered"].sum()), int(by_grid["portions_needed"].sum())
@@ -179,21 +184,14 @@ def coverage_view(session: Session, batch_id: int, as_of: dt.date, lang: str) ->
         {"label": t("supplies.kpi_coverage", lang=lang), "value": f"{reached / owed:.1%}" if owed else "-"},
         {"label": t("supplies.kpi_left", lang=lang), "value": f"{left:,}"},
     ]
-    return CoverageView(by_grid.empty, kpis, _coverage_table(by_grid, "grid", lang))
+    missing = not_reached(session, batch_id, as_of, grid_id)
+    missing = missing.assign(status=_status_words(missing["status"], lang))[[*NOT_REACHED_SHOWN, "grid_id"]]
+    return CoverageView(by_grid.empty, kpis, _coverage_table(by_grid, "grid", lang), missing)
 
 
 def coverage_table(session: Session, batch_id: int, as_of: dt.date, level: str, lang: str) -> pd.DataFrame:
     """The coverage table of a level (compound or building; grid is in coverage_view)."""
     return _coverage_table(coverage(session, batch_id, as_of, level), level, lang)
-
-
-def not_reached_list(
-    session: Session, batch_id: int, as_of: dt.date, grid_id: int | None, lang: str
-) -> pd.DataFrame:
-    """The households not reached yet (NOT_REACHED_SHOWN and grid_id, status in words), to mask."""
-    df = not_reached(session, batch_id, as_of, grid_id)
-    df = df.assign(status=_status_words(df["status"], lang))
-    return df[[*NOT_REACHED_SHOWN, "grid_id"]]
 
 
 # --- deliveries -----------------------------------------------------------------------------

@@ -7,14 +7,14 @@ import streamlit as st
 from dashboard import privacy, roles, screening_views, tubes, ui
 from dashboard.i18n import code, t
 from pages.sections.common import Ctx
-from pages.sections.screening_common import after_write, pick_round
+from pages.sections.screening_common import after_write, pick_round, pickers
 
 VALUES = ("negative", "positive", "not_done")
 
 
 def render(ctx: Ctx) -> None:
     user = ctx.user
-    round_id = pick_round(ctx, "antigen")
+    round_id = pick_round(pickers(ctx), "antigen")
     if round_id is None:
         return
     homes = ui.cached(screening_views.household_choices, ctx.grid, ctx.lang)

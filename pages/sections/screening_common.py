@@ -20,9 +20,13 @@ def after_write(result: object, message: str) -> None:
         common.done(FLASH, message)
 
 
-def pick_round(ctx: Ctx, kind: str | None = None) -> int | None:
+def pickers(ctx: Ctx) -> screening_views.Pickers:
+    """The rounds held up to the as-of day and the grids, for the pickers."""
+    return ui.cached(screening_views.pickers, ctx.day, ctx.lang)
+
+
+def pick_round(choices: screening_views.Pickers, kind: str | None = None) -> int | None:
     """The round the section works on (newest first); None with an explicit empty state."""
-    choices = ui.cached(screening_views.round_choices, ctx.day, ctx.lang)
     ids = choices.ids[kind]
     if not ids:
         ui.empty(
@@ -32,13 +36,13 @@ def pick_round(ctx: Ctx, kind: str | None = None) -> int | None:
     return st.selectbox(t("screening.round"), ids, format_func=choices.labels.get, key=f"scr_round_{kind}")
 
 
-def pick_grid(ctx: Ctx) -> int | None:
+def pick_grid(ctx: Ctx, choices: screening_views.Pickers) -> int | None:
     """A grid leader works on their grid; others choose one grid or all."""
     user = ctx.user
     if user.role == "grid_leader":
         st.caption(t("screening.your_grid", n=user.grid_number or ""))
         return user.grid_id
-    names = ui.cached(screening_views.grid_choices, ctx.lang)
+    names = choices.grids
     return st.selectbox(
         t("common.grid"),
         [None, *names],

@@ -9,12 +9,12 @@ from dashboard import imports, roles, screening_import, ui
 from dashboard.errors import JuweiError
 from dashboard.i18n import t
 from pages.sections.common import Ctx
-from pages.sections.screening_common import after_write, pick_round
+from pages.sections.screening_common import after_write, pick_round, pickers
 
 
 def render(ctx: Ctx) -> None:
     user = ctx.user
-    round_id = pick_round(ctx)
+    round_id = pick_round(pickers(ctx))
     if round_id is None:
         return
     if not roles.allowed(user, "screening.import"):

@@ -8,15 +8,23 @@ import streamlit as st
 from dashboard import roles, screening, screening_reports, screening_views, ui
 from dashboard.i18n import code, t
 from pages.sections.common import Ctx, column_labels
-from pages.sections.screening_common import after_write, masked, pick_grid, pick_round, resident_label
+from pages.sections.screening_common import (
+    after_write,
+    masked,
+    pick_grid,
+    pick_round,
+    pickers,
+    resident_label,
+)
 
 
 def render(ctx: Ctx) -> None:
     user = ctx.user
-    round_id = pick_round(ctx)
+    choices = pickers(ctx)
+    round_id = pick_round(choices)
     if round_id is None:
         return
-    grid_id = pick_grid(ctx)
+    grid_id = pick_grid(ctx, choices)
     missed = ui.cached(screening_views.missed_list, round_id, ctx.day, grid_id, ctx.lang)
     if missed.table.empty:
         st.success(t("screening.none_missed"))

@@ -8,11 +8,12 @@ import streamlit as st
 from dashboard import screening_views, ui
 from dashboard.i18n import t
 from pages.sections.common import Ctx
-from pages.sections.screening_common import masked, pick_grid, pick_round, progress_config
+from pages.sections.screening_common import masked, pick_grid, pick_round, pickers, progress_config
 
 
 def render(ctx: Ctx) -> None:
-    round_id = pick_round(ctx)
+    choices = pickers(ctx)
+    round_id = pick_round(choices)
     if round_id is None:
         return
     view = ui.cached(screening_views.progress_view, round_id, ctx.day, ctx.lang)
@@ -25,13 +26,12 @@ def render(ctx: Ctx) -> None:
     st.subheader(t("screening.by_grid"))
     st.dataframe(view.by_grid, hide_index=True, width="stretch", column_config=config)
     st.subheader(t("screening.by_building"))
-    grid_id = pick_grid(ctx)
-    by_building = (
-        view.by_building
+    grid_id = pick_grid(ctx, choices)
+    shown = (
+        view
         if grid_id is None
-        else ui.cached(screening_views.building_progress, round_id, ctx.day, grid_id, ctx.lang)
+        else ui.cached(screening_views.grid_progress, round_id, ctx.day, grid_id, ctx.lang)
     )
-    st.dataframe(by_building, hide_index=True, width="stretch", column_config=config)
-    exempt = ui.cached(screening_views.exempt_list, round_id, ctx.day, grid_id, ctx.lang)
-    with st.expander(t("screening.exempt_list", n=len(exempt))):
-        st.dataframe(masked(ctx, exempt), hide_index=True, width="stretch")
+    st.dataframe(shown.by_building, hide_index=True, width="stretch", column_config=config)
+    with st.expander(t("screening.exempt_list", n=len(shown.exempt))):
+        st.dataframe(masked(ctx, shown.exempt), hide_index=True, width="stretch")

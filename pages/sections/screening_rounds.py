@@ -7,21 +7,21 @@ import streamlit as st
 from dashboard import roles, screening, screening_views, ui
 from dashboard.i18n import code, t
 from pages.sections.common import Ctx
-from pages.sections.screening_common import after_write
+from pages.sections.screening_common import after_write, pickers
 
 
 def render(ctx: Ctx) -> None:
-    choices = ui.cached(screening_views.round_choices, ctx.day, ctx.lang)
+    choices = pickers(ctx)
     if roles.allowed(ctx.user, "screening.round"):
-        new_round(ctx, expanded=choices.empty)
+        new_round(ctx, choices)
     if choices.empty:
         ui.empty("screening.none_rounds")
         return
-    st.dataframe(choices.table, hide_index=True, width="stretch")
+    st.dataframe(ui.cached(screening_views.rounds_table, ctx.day, ctx.lang), hide_index=True, width="stretch")
 
 
-def new_round(ctx: Ctx, *, expanded: bool) -> None:
-    with st.expander(t("screening.new_round"), expanded=expanded), st.form("scr_new_round"):
+def new_round(ctx: Ctx, choices: screening_views.Pickers) -> None:
+    with st.expander(t("screening.new_round"), expanded=choices.empty), st.form("scr_new_round"):
         kind = st.radio(
             t("screening.kind"),
             ("pcr", "antigen"),
@@ -35,7 +35,7 @@ def new_round(ctx: Ctx, *, expanded: bool) -> None:
             format_func=lambda s: code("round_scope", s),
             horizontal=True,
         )
-        grids = ui.cached(screening_views.grid_choices, ctx.lang)
+        grids = choices.grids
         scope_grid = st.selectbox(
             t("screening.scope_grid"),
             [None, *grids],

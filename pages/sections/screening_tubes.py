@@ -8,12 +8,12 @@ import streamlit as st
 from dashboard import roles, screening_views, tubes, ui
 from dashboard.i18n import code, t
 from pages.sections.common import Ctx, column_labels
-from pages.sections.screening_common import after_write, masked, pick_round, resident_label
+from pages.sections.screening_common import after_write, masked, pick_round, pickers, resident_label
 
 
 def render(ctx: Ctx) -> None:
     user = ctx.user
-    round_id = pick_round(ctx, "pcr")
+    round_id = pick_round(pickers(ctx), "pcr")
     if round_id is not None:
         if roles.allowed(user, "screening.tube"):
             with st.form("scr_tube", clear_on_submit=True):

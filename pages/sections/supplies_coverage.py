@@ -15,7 +15,7 @@ from pages.sections.supplies_common import coverage_config, personal_table, tabl
 def render(ctx: Ctx, batch: Batch | None) -> None:
     if batch is None:
         return
-    view = ui.cached(supply_views.coverage_view, batch.id, ctx.day, ctx.lang)
+    view = ui.cached(supply_views.coverage_view, batch.id, ctx.day, ctx.grid, ctx.lang)
     if view.empty:
         ui.empty("supplies.none_coverage")
         return
@@ -31,8 +31,7 @@ def render(ctx: Ctx, batch: Batch | None) -> None:
     )
     table(shown, column_config=coverage_config())
     st.subheader(t("supplies.not_reached_title"))
-    missing = ui.cached(supply_views.not_reached_list, batch.id, ctx.day, ctx.grid, ctx.lang)
-    if missing.empty:
+    if view.not_reached.empty:
         st.success(t("supplies.none_not_reached"))
     else:
-        personal_table(ctx, missing, supply_views.NOT_REACHED_SHOWN)
+        personal_table(ctx, view.not_reached, supply_views.NOT_REACHED_SHOWN)
