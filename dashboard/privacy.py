@@ -61,33 +61,45 @@ def mask(df: pd.DataFrame, user: CurrentUser, *, meeting: bool = False) -> pd.Da
         return out
     if meeting or user.role == "meeting":
         return out.drop(columns=present)
-    grids = (
-        [None if pd.isna(g) else int(g) for g in out["grid_id"]]
-        if "grid_id" in out.columns
-        else [None] * len(out)
-    )
-    # The rights depend on the row's grid only: decide once per grid, not once per row.
-    full_name = _per_grid(grids, lambda g: sees_personal(user, g))
-    full_contact = _per_grid(grids, lambda g: sees_contact_details(user, g))
+    grids = out["grid_id"] if "grid_id" in out.columns else None
+    # The rights depend on the row's grid only: decide once per distinct grid; when every grid gets
+    # the same verdict (a manager, a viewer, a grid leader on their own grid's list) apply it to the
+    # whole column instead of row by row.
+    full_name = _verdicts(grids, lambda g: sees_personal(user, g))
+    full_contact = _verdicts(grids, lambda g: sees_contact_details(user, g))
     for col in present:
         if col in NAME_COLUMNS:
-            if not all(full_name):
-                out[col] = [v if ok else mask_name(v) for v, ok in zip(out[col], full_name, strict=True)]
+            _apply(out, col, full_name, mask_name)
         elif user.role == "task":
             # A task volunteer or cadre sees no phone or ID number at all, not even masked.
             out[col] = ""
-        elif all(full_contact):
-            continue
-        elif col in PHONE_COLUMNS:
-            out[col] = [v if ok else mask_phone(v) for v, ok in zip(out[col], full_contact, strict=True)]
         else:
-            out[col] = [v if ok else mask_id(v) for v, ok in zip(out[col], full_contact, strict=True)]
+            _apply(out, col, full_contact, mask_phone if col in PHONE_COLUMNS else mask_id)
     return out
 
 
-def _per_grid(grids: list[int | None], allowed: Callable[[int | None], bool]) -> list[bool]:
-    verdict = {g: allowed(g) for g in set(grids)}
-    return [verdict[g] for g in grids]
+def _grid(value: object) -> int | None:
+    return None if pd.isna(value) else int(value)  # type: ignore[arg-type]
+
+
+def _verdicts(grids: pd.Series | None, allowed: Callable[[int | None], bool]) -> bool | list[bool]:
+    """One verdict for every row when all rows agree, else one per row."""
+    if grids is None:
+        return allowed(None)
+    verdict = {_grid(g): allowed(_grid(g)) for g in pd.unique(grids)}
+    if len(set(verdict.values())) <= 1:
+        return next(iter(verdict.values()), True)
+    return [verdict[_grid(g)] for g in grids]
+
+
+def _apply(out: pd.DataFrame, col: str, full: bool | list[bool], masked: Callable[[str | None], str]) -> None:
+    """Mask col where the user may not read it in full."""
+    if full is True:
+        return
+    if full is False:
+        out[col] = [masked(v) for v in out[col]]
+    else:
+        out[col] = [v if ok else masked(v) for v, ok in zip(out[col], full, strict=True)]
 
 
 def personal_columns(df: pd.DataFrame) -> list[str]:

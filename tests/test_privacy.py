@@ -65,6 +65,20 @@ def test_a_grid_leader_sees_their_own_grid_in_full_and_other_grids_masked() -> N
     assert not sees_personal(_user("grid_leader", grid_id=G1), None)  # a row of no grid: not theirs
 
 
+def test_a_whole_list_gets_one_verdict_when_every_row_agrees() -> None:
+    leader = _user("grid_leader", grid_id=G1)
+    own = ROWS[ROWS["grid_id"] == G1]
+    assert {c: list(privacy.mask(own, leader)[c]) for c in MASKED} == {c: FULL[c][:1] for c in MASKED}
+    other = ROWS[ROWS["grid_id"] == G2]
+    assert {c: list(privacy.mask(other, leader)[c]) for c in MASKED} == {c: MASKED[c][1:] for c in MASKED}
+    # A list without grids, or with rows of no grid, is nobody's own: masked for a grid leader.
+    no_grid = ROWS.drop(columns=["grid_id"])
+    assert {c: list(privacy.mask(no_grid, leader)[c]) for c in MASKED} == MASKED
+    unplaced = ROWS.assign(grid_id=[None, float("nan")])
+    assert {c: list(privacy.mask(unplaced, leader)[c]) for c in MASKED} == MASKED
+    assert privacy.mask(ROWS.iloc[:0], leader).empty
+
+
 def test_a_task_volunteer_sees_masked_names_and_no_phone_or_id() -> None:
     user = _user("task", team_id=5)
     shown = privacy.mask(ROWS, user)
