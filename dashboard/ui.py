@@ -5,6 +5,8 @@ the write wrapper that turns refusals into messages. The only module of dashboar
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import importlib
 import json
 import threading
@@ -58,6 +60,16 @@ def begin_run() -> None:
     of the tokens, and forget what this run memoised."""
     _run.snapshot = None
     _run.memo = {}
+    _freeze_startup()
+
+
+@functools.cache
+def _freeze_startup() -> None:
+    """Once per process: move what start-up loaded (Streamlit, pandas, SQLAlchemy, plotly, folium
+    and their modules) out of the cyclic garbage collector's sight, so its full collections during
+    a page run only walk objects made since (a long-lived server's usual remedy for GC pauses)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _take_snapshot(connection: Any) -> dict[str, str]:
