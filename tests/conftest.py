@@ -35,7 +35,13 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 def code_hash() -> str:
     """A hash of everything that shapes the seeded data: the schema, the migrations, the generator."""
     h = hashlib.sha256()
-    for pattern in ("db/*.py", "db/migrations/versions/*.py", "seed/*.py", "dashboard/auth*.py"):
+    for pattern in (
+        "db/*.py",
+        "db/models/*.py",
+        "db/migrations/versions/*.py",
+        "seed/*.py",
+        "dashboard/auth*.py",
+    ):
         for path in sorted(ROOT.glob(pattern)):
             h.update(path.name.encode())
             h.update(path.read_bytes())
