@@ -7,7 +7,7 @@ The entry the pages use; the work lives in four modules:
 - maps_layers / maps_draw: `build_map(data, ...)` turns it into a folium.Map, a plain function of
   the data and the display options, testable without Streamlit;
 - maps_coords: the GCJ-02 shift of Amap tiles, distances, which building a click is on;
-- maps_render: `folium_parts(m, key)`, the map as streamlit-folium's component arguments.
+- maps_render: `folium_parts(m, key, streamlit_folium)`, the map as streamlit-folium's component arguments.
 
 `built_map` is map_data and build_map together, for the page's shared cache.
 """

@@ -97,7 +97,7 @@ def _may_rename(text: str, mappings: dict[str, str]) -> bool:
     return any("_" + k in text for k in names if not _HEX.fullmatch(k))
 
 
-def _map_string(m: folium.Map) -> str:
+def _map_string(m: folium.Map, sf: Any) -> str:
     """streamlit_folium._get_map_string(m), with the GeoJSON layers' data set aside meanwhile.
 
     The layers' data is nearly all of the script. It is written once, into a one-line JSON text
@@ -105,8 +105,6 @@ def _map_string(m: folium.Map) -> str:
     the whole script (renaming variables, resolving element references, dedent) do to it exactly
     what they do to it in place: nothing, unless it holds one of the renamed names.
     """
-    import streamlit_folium as sf
-
     if isinstance(m, folium.plugins.DualMap):
         return sf._get_map_string(m)
     held: list[tuple[folium.GeoJson, Any, str]] = []
@@ -187,20 +185,20 @@ def _bounds(element: Element) -> list[list[Any]]:
     return bounds
 
 
-def folium_parts(m: folium.Map, key: str | None) -> dict[str, Any]:
+def folium_parts(m: folium.Map, key: str | None, sf: Any) -> dict[str, Any]:
     """What st_folium(m, key=key) sends streamlit-folium's component, derived from map `m`.
 
+    `sf` is the streamlit_folium module, handed in by dashboard/ui (the one module of dashboard/
+    that imports Streamlit): its helpers rename the elements and write the script.
     Keys: script, header, html, id, css_links, js_links, hash (the component key), bounds, zoom.
     The map is used up: render a new one for another call.
     """
-    import streamlit_folium as sf
-
     figure = m.get_root()
     with _scripts_held_back(m):
         for child in list(figure._children.values()):
             child.render()
     html, header = sf._get_html(m), sf._get_header(m)  # before the script: it renames elements
-    script = _map_string(m)
+    script = _map_string(m, sf)
     css: list[str] = []
     js: list[str] = []
     for element in _elements(m):

@@ -437,7 +437,9 @@ def _cached_folium_parts(
     args, kwargs = json.loads(args_json, object_hook=_revive)
     with Session(engine()) as s:
         deps, m = versions.tracked(s, lambda: fn(s, *args, **kwargs))
-    return deps, maps_render.folium_parts(m, key)
+    import streamlit_folium
+
+    return deps, maps_render.folium_parts(m, key, streamlit_folium)
 
 
 def folium_map(

@@ -239,3 +239,16 @@ def test_pages_never_touch_the_database_directly() -> None:
             if re.match(r"\s*(from|import)\s+(db|sqlalchemy)\b", line):
                 offenders.append(f"{path.name}:{n}")
     assert offenders == []
+
+
+def test_only_ui_imports_streamlit_in_dashboard() -> None:
+    """The logic stays testable without Streamlit: of dashboard/, only ui.py imports it (or its
+    components, such as streamlit_folium)."""
+    offenders = []
+    for path in (ROOT / "dashboard").rglob("*.py"):
+        if path.name == "ui.py":
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.match(r"\s*(from|import)\s+streamlit", line):
+                offenders.append(f"{path.name}:{n}")
+    assert offenders == []

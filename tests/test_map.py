@@ -14,6 +14,7 @@ from pathlib import Path
 import folium
 import pandas as pd
 import pytest
+import streamlit_folium
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -428,7 +429,7 @@ def test_folium_parts_are_what_st_folium_sends(
     s, _ = world
     m = maps.build_map(maps.map_data(s, D, hour=10), tiles=tiles, lang=lang, compact=compact)
     twin = copy.deepcopy(m)  # the same map, element ids and all
-    ours = maps.folium_parts(m, "m")
+    ours = maps.folium_parts(m, "m", streamlit_folium)
     _same_as_st_folium(ours, _st_folium_sends(twin, "m", monkeypatch))
     (south, west), (north, east) = twin.get_bounds()
     assert ours["bounds"] == {
@@ -466,7 +467,7 @@ def test_folium_parts_rewrite_the_layers_data_as_st_folium_does(
     for feature, text in zip(buildings.data["features"], tricky, strict=False):
         feature["properties"]["label"] = text
     twin = copy.deepcopy(m)
-    ours = maps.folium_parts(m, "big")
+    ours = maps.folium_parts(m, "big", streamlit_folium)
     theirs = _st_folium_sends(twin, "big", monkeypatch)
     _same_as_st_folium(ours, theirs)
     assert f"楼_{compounds._id}" not in str(theirs["script"])  # the rewrite did happen
@@ -485,7 +486,7 @@ def test_folium_parts_of_the_drawing_map_are_what_st_folium_sends(
     for target, tiles in (("grid", "none"), ("entrance", "amap")):
         m = geo.drawing_map(s, D, target, tiles=tiles, lang="en")
         twin = copy.deepcopy(m)
-        ours = maps.folium_parts(m, "draw")
+        ours = maps.folium_parts(m, "draw", streamlit_folium)
         _same_as_st_folium(ours, _st_folium_sends(twin, "draw", monkeypatch))
         assert "drawnItems" in str(ours["script"])
 
@@ -499,7 +500,7 @@ def test_a_name_written_like_a_template_still_draws(world: tuple[Session, dict[s
     data.buildings["name"] = [
         names.get(b, n) for b, n in zip(data.buildings["building_id"], data.buildings["name"], strict=True)
     ]
-    parts = maps.folium_parts(maps.build_map(data), "m")
+    parts = maps.folium_parts(maps.build_map(data), "m", streamlit_folium)
     script = str(parts["script"])
     assert "{{\\u0026#x27;\\u697c\\u0026#x27;}}" in script and "{% \\u697c" in script
 
@@ -521,7 +522,7 @@ def test_geojson_layers_group_styles_as_folium_does(world: tuple[Session, dict[s
     data = maps.map_data(s, D, hour=10)
     for compact in (False, True):
         m = maps.build_map(data, compact=compact)
-        maps.folium_parts(m, None)
+        maps.folium_parts(m, None, streamlit_folium)
         for layer in _layers(m).values():
             mapper = GeoJsonStyleMapper(layer.data, layer.feature_identifier, layer)
             assert layer.style_map == mapper.get_style_map(layer.style_function)
