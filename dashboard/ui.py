@@ -151,7 +151,7 @@ def cached_value(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def clear_caches() -> None:
-    """Forget every cached read (tests, and the bench's cold runs; writes need not call this)."""
+    """Forget every cached read (tests start from nothing; writes need not call this)."""
     st.cache_data.clear()
     _cached_value_call.clear()
     begin_run()
