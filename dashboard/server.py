@@ -9,7 +9,6 @@ GET  /juwei-static/...      → dashboard/static/ (the map's vendored Leaflet & 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -20,12 +19,11 @@ from starlette.routing import BaseRoute, Route
 from dashboard import assets, auth
 from dashboard.config import env
 from dashboard.store import transaction
-from db import make_engine
+from db import shared_engine
 
 
-@cache
 def _engine() -> Engine:
-    return make_engine()
+    return shared_engine()
 
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -26,17 +26,14 @@ from dashboard.errors import JuweiError
 from dashboard.i18n import current_language, set_language, t
 from dashboard.roles import CurrentUser
 from dashboard.store import run_write
-from db import make_engine, upgrade, versions
+from db import shared_engine, upgrade, versions
 
 T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner=False)
 def engine() -> Engine:
-    """The app's one engine (migrated on first use)."""
-    eng = make_engine()
-    upgrade(eng)
-    return eng
+    """The app's one engine for the configured database, kept for the process (migrated on first use)."""
+    return shared_engine(prepare=upgrade)
 
 
 @contextmanager

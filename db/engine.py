@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -52,6 +54,37 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
         engine = create_engine(url, **kwargs)
     versions.listen(engine)
     return engine
+
+
+_SHARED: dict[str, Engine] = {}
+_PREPARED: set[tuple[str, Callable[[Engine], None]]] = set()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_engine(url: str | None = None, prepare: Callable[[Engine], None] | None = None) -> Engine:
+    """The process's one engine for url (default: database_url()), made (and prepare(engine) run, a
+    migration say) on first use. An engine is meant to live as long as the process: it holds the
+    connection pool (on SQLite, connections with their page cache warm) and the cache of compiled
+    statements, which clearing Streamlit's caches need not throw away. prepare runs once per engine."""
+    url = url or database_url()
+    with _SHARED_LOCK:
+        engine = _SHARED.get(url)
+        if engine is None:
+            engine = _SHARED[url] = make_engine(url)
+        if prepare is not None and (url, prepare) not in _PREPARED:
+            prepare(engine)
+            _PREPARED.add((url, prepare))
+    return engine
+
+
+def dispose_shared() -> None:
+    """Close every shared engine's connections and forget the engines (tests, a restored database)."""
+    with _SHARED_LOCK:
+        engines = list(_SHARED.values())
+        _SHARED.clear()
+        _PREPARED.clear()
+    for engine in engines:
+        engine.dispose()
 
 
 WRITE_OPTION = "juwei_write"

@@ -5,7 +5,9 @@
 
 Parts:
 - pages:   every page of dashboard/nav.PAGES as the secretary (users.py as the admin) under AppTest:
-           rerun cold (st.cache_data and st.cache_resource cleared) and warm, median of 5, beside the
+           rerun cold (st.cache_data and st.cache_resource cleared: every cached read computed again
+           by the process's engine, which lives as long as the process), after a restart (a new
+           engine as well: reported, no goal), after a write and warm, median of 5, beside the
            page's render floor (tests/bench_floor.py: the same elements drawn from constants) measured
            in the same run;
 - imports: the screening import (dry run and commit) of every resident of the area into a new round:
@@ -208,7 +210,7 @@ def measure_page(path: str, repeat: int, spec_dir: Path) -> dict[str, Any]:
 
     from dashboard import nav
     from dashboard.i18n import t
-    from db import make_engine, versions
+    from db import dispose_shared, make_engine, versions
     from tests import bench_floor
     from tests.helpers import open_app
 
@@ -216,9 +218,15 @@ def measure_page(path: str, repeat: int, spec_dir: Path) -> dict[str, Any]:
     if at.exception:
         return {"page": path, "error": str(at.exception[0].value)[:300]}
 
-    def cold() -> None:
+    def cold() -> None:  # every cached read gone (as when they expire); the process keeps its engine
         st.cache_data.clear()
         st.cache_resource.clear()
+        at.run()
+
+    def restart() -> None:  # cold, and a new engine as well (the first run after the server started)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        dispose_shared()
         at.run()
 
     at.run()  # settle widgets (the first run after switch_page may differ)
@@ -240,8 +248,9 @@ def measure_page(path: str, repeat: int, spec_dir: Path) -> dict[str, Any]:
         at.run()
 
     # Interleaved runs: a burst of load on a shared machine hits them all alike.
-    clocks = {"cold": Clock(), "warm": Clock(), "floor": Clock(), "after_write": Clock()}
+    clocks = {"cold": Clock(), "warm": Clock(), "floor": Clock(), "after_write": Clock(), "restart": Clock()}
     for _ in range(repeat):
+        clocks["restart"](restart)
         clocks["cold"](cold)
         clocks["warm"](at.run)
         clocks["floor"](floor_at.run)
@@ -296,8 +305,8 @@ def bench_pages(scale: int, repeat: int, only: list[str] | None) -> list[dict[st
                 cpu = row["cpu_s"]
                 print(
                     f"  x{scale} {name:<10} cold {row['cold_s']:6.3f}s  warm {row['warm_s']:6.3f}s  "
-                    f"floor {row['floor_s']:6.3f}s | cpu {cpu['cold']:6.3f} {cpu['warm']:6.3f} "
-                    f"{cpu['floor']:6.3f}  ({time.perf_counter() - started:.0f} s)",
+                    f"floor {row['floor_s']:6.3f}s | cpu restart {cpu['restart']:6.3f} cold {cpu['cold']:6.3f} "
+                    f"warm {cpu['warm']:6.3f} floor {cpu['floor']:6.3f}  ({time.perf_counter() - started:.0f} s)",
                     flush=True,
                 )
     return out
@@ -491,7 +500,7 @@ def markdown(results: dict[str, Any]) -> str:
         top = scales[-1]
         head = ["page"]
         for sc in scales:
-            head += [f"x{sc} cold", f"x{sc} after a write", f"x{sc} warm", f"x{sc} floor"]
+            head += [f"x{sc} restart", f"x{sc} cold", f"x{sc} after a write", f"x{sc} warm", f"x{sc} floor"]
         head += [f"x{top} cold ÷ floor", f"x{top} warm ÷ floor"]
         if len(scales) > 1:
             head.append(f"cold x{scales[0]}→x{top}")
@@ -504,9 +513,11 @@ def markdown(results: dict[str, Any]) -> str:
             for sc in scales:
                 r = rows.get(sc)
                 if r is None or "error" in r:
-                    cells += ["—"] * 4
+                    cells += ["—"] * 5
                 else:
-                    cells += [f"{r['cpu_s'][k]:.3f}" for k in ("cold", "after_write", "warm", "floor")]
+                    cells += [
+                        f"{r['cpu_s'][k]:.3f}" for k in ("restart", "cold", "after_write", "warm", "floor")
+                    ]
             r = rows.get(top)
             ok = r is not None and "error" not in r
             cells += [f"{r['cpu_cold_x_floor']:.1f}×", f"{r['cpu_warm_x_floor']:.1f}×"] if ok else ["—", "—"]
@@ -516,8 +527,10 @@ def markdown(results: dict[str, Any]) -> str:
         lines += [
             "",
             "Seconds of CPU time of the process running the page, median of the runs (on this shared "
-            "machine the wall clock also counts other people's jobs; it is in the JSON beside). cold = "
-            "st.cache_data and st.cache_resource cleared (a new engine too); after a write = a delivery was "
+            "machine the wall clock also counts other people's jobs; it is in the JSON beside). restart = "
+            "the first run after the server started (caches empty, a new engine: new connections, no "
+            "compiled statements); cold = st.cache_data and st.cache_resource cleared, every cached read "
+            "computed again (as when they expire) by the process's engine; after a write = a delivery was "
             "just recorded (its tables get new data versions: the cached reads of them are read again); "
             "warm = caches full; floor = the same elements drawn from "
             "constants (tests/bench_floor.py).",

@@ -249,10 +249,9 @@ def empty_app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
 
 
 def _clear_streamlit_caches() -> None:
-    import streamlit as st
+    from tests.helpers import forget_app_state
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    forget_app_state()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

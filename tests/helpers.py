@@ -18,6 +18,18 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 
 
+def forget_app_state() -> None:
+    """Empty Streamlit's caches and close the app's shared engines (db.shared_engine): the next page
+    run reads the database named by DATABASE_URL afresh, and no connection keeps a test's file open."""
+    import streamlit as st
+
+    from db import dispose_shared
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    dispose_shared()
+
+
 def open_app(
     username: str | None = "shuji", lang: str = "zh", page: str | None = None, timeout: float = 60
 ) -> AppTest:

@@ -3,9 +3,10 @@
     python -m tests.profile_page overview --scale 10 --mode cold
     python -m tests.profile_page cases --mode warm --runs 20
 
-Modes: cold (st.cache_data and st.cache_resource cleared before each run), after_write (a delivery
-was just recorded: its tables get new data versions) and warm (caches full). Uses the bench's seeded databases
-(.cache/bench/; BENCH_REUSE_SEED=1 takes the newest of the scale) and prints pyinstrument's tree.
+Modes: restart (caches cleared and a new engine), cold (st.cache_data and st.cache_resource cleared
+before each run; the process's engine kept), after_write (a delivery was just recorded: its tables
+get new data versions) and warm (caches full). Uses the bench's seeded databases (.cache/bench/;
+BENCH_REUSE_SEED=1 takes the newest of the scale) and prints pyinstrument's tree.
 Not collected by pytest.
 """
 
@@ -20,7 +21,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("page", help="page file stem, e.g. overview")
     ap.add_argument("--scale", type=int, default=1)
-    ap.add_argument("--mode", choices=("cold", "after_write", "warm"), default="cold")
+    ap.add_argument("--mode", choices=("restart", "cold", "after_write", "warm"), default="cold")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--interval", type=float, default=0.0005, help="sampling interval, seconds")
     ap.add_argument("--user", default=None, help="username (default: the bench's)")
@@ -29,7 +30,7 @@ def main() -> None:
     import streamlit as st
     from pyinstrument import Profiler
 
-    from db import make_engine, versions
+    from db import dispose_shared, make_engine, versions
     from tests.helpers import open_app
 
     bench._quiet()
@@ -40,9 +41,11 @@ def main() -> None:
         at.run()
 
         def once() -> None:
-            if args.mode == "cold":
+            if args.mode in ("cold", "restart"):
                 st.cache_data.clear()
                 st.cache_resource.clear()
+                if args.mode == "restart":
+                    dispose_shared()
             elif args.mode == "after_write":
                 with make_engine().begin() as connection:
                     versions.stamp(connection, bench.AFTER_WRITE_TABLES)

@@ -129,13 +129,9 @@ def template(folder: Path, demo: bool = True) -> Path:
 
 
 def _clear_streamlit_caches() -> None:
-    import streamlit as st
+    from tests.helpers import forget_app_state
 
-    from dashboard import server
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    server._engine.cache_clear()
+    forget_app_state()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from dashboard.roles import SYSTEM, CurrentUser
 from db import make_engine
 from db.models import AuditLog, AuthSession, User
 from tests import small_committee
-from tests.helpers import open_app, texts
+from tests.helpers import forget_app_state, open_app, texts
 from tests.small_committee import PASSWORD, small_app_db, small_prod_db, small_templates  # noqa: F401
 
 NOW = dt.datetime(2022, 5, 29, 9, 0)
@@ -278,10 +278,10 @@ ORIGIN = {"origin": "http://testserver", "sec-fetch-site": "same-origin"}
 
 @pytest.fixture
 def client(small_app_db: str) -> TestClient:  # noqa: F811 - the fixture imported above
-    server._engine.cache_clear()
+    forget_app_state()
     with TestClient(Starlette(routes=server.routes())) as c:
         yield c
-    server._engine.cache_clear()
+    forget_app_state()
 
 
 @pytest.fixture

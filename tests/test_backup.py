@@ -20,7 +20,7 @@ from dashboard.errors import JuweiError
 from dashboard.i18n import t
 from db import make_engine
 from db.models import AuditLog
-from tests.helpers import ROOT, open_app
+from tests.helpers import ROOT, forget_app_state, open_app
 from tests.small_committee import small_templates  # noqa: F401
 
 
@@ -175,15 +175,12 @@ def test_the_restored_database_opens_in_the_app(
     backup.backup(_url(live), out)
     backup.restore(_url(live), out)
     monkeypatch.setenv("DATABASE_URL", _url(live))
-    import streamlit as st
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    forget_app_state()
     at = open_app("admin", lang="en", page="pages/account.py")
     assert not at.exception
     assert at.title[0].value == t("account.title", lang="en")
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    forget_app_state()
 
 
 # --- the command line -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from dashboard import assets, i18n, maps, maps_coords
-from tests.helpers import open_app, texts
+from tests.helpers import forget_app_state, open_app, texts
 from tests.test_overview import JS_BREAK, XSS, D, build_world, world_database
 
 
@@ -33,11 +33,9 @@ def world(engine: Engine) -> Iterator[tuple[Session, dict[str, int]]]:
 
 @pytest.fixture
 def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    import streamlit as st
 
     yield world_database(tmp_path, monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    forget_app_state()
 
 
 # --- GCJ-02 ---------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from db.models import (
     Transfer,
     User,
 )
-from tests.helpers import open_app, texts
+from tests.helpers import forget_app_state, open_app, texts
 
 D = dt.date(2022, 4, 10)  # the day the fixture is read on
 TODAY = dt.date(2022, 4, 12)
@@ -513,7 +513,6 @@ def test_an_empty_database_gives_zeros_not_errors(engine: Engine) -> None:
 
 def world_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The hand-made world as the app's database (SQLite file), with users to sign in as."""
-    import streamlit as st
 
     url = f"sqlite:///{tmp_path / 'world.db'}"
     eng = make_engine(url)
@@ -523,18 +522,15 @@ def world_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         s.commit()
     eng.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    forget_app_state()
     return url
 
 
 @pytest.fixture
 def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    import streamlit as st
 
     yield world_database(tmp_path, monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    forget_app_state()
 
 
 def _as_of(at_, day: dt.date):  # noqa: ANN001, ANN202 - AppTest

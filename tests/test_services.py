@@ -49,7 +49,7 @@ from db.models import (
     Team,
     User,
 )
-from tests.helpers import open_app, texts
+from tests.helpers import forget_app_state, open_app, texts
 
 D = dt.date(2022, 5, 20)  # a Friday: a hospital-run day (rule "1,4" = Tuesday, Friday)
 TODAY = dt.date(2022, 5, 21)
@@ -771,7 +771,6 @@ def test_the_seed_tells_the_services_story(seeded: Session) -> None:
 @pytest.fixture
 def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     """The hand-made world in a SQLite file the app (AppTest) uses."""
-    import streamlit as st
 
     url = f"sqlite:///{tmp_path / 'world.db'}"
     eng = make_engine(url)
@@ -782,11 +781,9 @@ def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World
         add_guard_shifts(s, w)
     eng.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    forget_app_state()
     yield w
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    forget_app_state()
 
 
 def test_the_pages_column_headings_are_in_the_catalogue() -> None:
