@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from statistics import median
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import DateTime, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from dashboard import audit, cases, config, contacts, roles, validate
@@ -56,6 +57,17 @@ def hours_between(start: dt.datetime, end: dt.datetime) -> float:
 
 def _board_select(until: dt.datetime, done_after: dt.datetime, grid_id: int | None = None):  # noqa: ANN202 - a Select
     """Transfers requested by `until` and not done by `done_after`, with who, where and the plan."""
+    stmt = _board_statement().params(until=until, done_after=done_after)
+    if grid_id is not None:
+        stmt = stmt.where(Building.grid_id == grid_id)
+    return stmt
+
+
+@cache
+def _board_statement():  # noqa: ANN202 - a Select
+    """_board_select's statement with its two moments as bound parameters, built once per process
+    (building it costs more than running it from SQLAlchemy's compiled cache)."""
+    until, done_after = bindparam("until", type_=DateTime), bindparam("done_after", type_=DateTime)
     subject_case, contact, contact_case = aliased(Case), aliased(Contact), aliased(Case)
     resident_id = func.coalesce(subject_case.resident_id, contact.resident_id, contact_case.resident_id)
     outside = contact.id.is_not(None) & contact.resident_id.is_(None)
@@ -96,8 +108,6 @@ def _board_select(until: dt.datetime, done_after: dt.datetime, grid_id: int | No
         .where(Transfer.requested_at <= until, (Transfer.done_at.is_(None)) | (Transfer.done_at > done_after))
         .order_by(Transfer.requested_at, Transfer.id)
     )
-    if grid_id is not None:
-        stmt = stmt.where(Building.grid_id == grid_id)
     return stmt
 
 
@@ -159,6 +169,9 @@ def transfer_daily(
         for day, v in sorted(per_day.items())
     ]
     columns = ["day", "requested", "moved_same_day", "same_day_share", "moved", "median_hours", "waiting"]
+    if not out:  # typed as a frame with rows would be
+        kinds = (object, np.int64, np.int64, np.float64, np.int64, np.float64, np.int64)
+        return pd.DataFrame({c: np.array([], dtype=k) for c, k in zip(columns, kinds, strict=True)})
     return pd.DataFrame(out, columns=columns)
 
 
@@ -214,7 +227,7 @@ def board_view(session: Session, as_of: dt.date, today: dt.date, lang: str) -> B
     rows["destination_word"] = [
         code("destination", d, lang) if isinstance(d, str) else "" for d in rows["destination"]
     ]
-    daily = transfer_daily(session, as_of)
+    daily = transfer_daily(session, as_of, since=as_of - dt.timedelta(days=RECENT_DAYS - 1))
     on_day = daily[daily["day"] == as_of]
     recent = daily[daily["day"] > as_of - dt.timedelta(days=RECENT_DAYS)].sort_values("day", ascending=False)
     median_hours = on_day["median_hours"].iloc[0] if not on_day.empty else None
