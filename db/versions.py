@@ -40,6 +40,13 @@ _DML = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s
 # Every table a statement names; a column that happens to share a table's name only adds a dependency.
 _NAMED = re.compile(r"\b(" + "|".join(sorted(TABLES, key=len, reverse=True)) + r")\b")
 
+# Tables written by database triggers (db/tallies.py) rather than by statements the listener sees:
+# a read of one depends on the tables it is counted from.
+DERIVED: dict[str, tuple[str, ...]] = {
+    "building_tally": ("resident", "household"),
+    "round_tally": ("screening_result", "resident", "household"),
+}
+
 _written: ContextVar[set[str] | None] = ContextVar("juwei_written", default=None)
 _read: ContextVar[set[str] | None] = ContextVar("juwei_read", default=None)
 
@@ -52,7 +59,8 @@ def _on_cursor_execute(conn, cursor, statement, parameters, context, executemany
             written.add(m.group(1))
     read = _read.get()
     if read is not None:
-        read.update(_NAMED.findall(statement))
+        for name in _NAMED.findall(statement):
+            read.update(DERIVED.get(name, (name,)))
 
 
 def listen(engine: Engine) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, update
 
-from db import versions
+from db import tallies, versions
 from db.engine import writer
 from db.models import Base
 from seed import area as area_mod
@@ -241,6 +241,8 @@ def generate(
 
     counts: dict[str, int] = {}
     target = writer(engine)
+    with target.begin() as conn:  # bulk loads skip the tally triggers; the tallies are recounted after
+        tallies.drop(conn)
     gc_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived dicts and no cycles: the collector only costs time
     try:
@@ -261,6 +263,9 @@ def generate(
     finally:
         if gc_enabled:
             gc.enable()
+        with target.begin() as conn:
+            tallies.rebuild(conn)
+            tallies.install(conn)
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             _reset_sequences(conn)

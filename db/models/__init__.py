@@ -134,6 +134,9 @@ from db.models.accounts import (  # noqa: F401
     User,
 )
 
+# isort: split
+from db.models.tallies import ALWAYS, BuildingTally, RoundTally  # noqa: F401
+
 __all__ = [
     "dt",
     "Any",
@@ -222,4 +225,6 @@ __all__ = [
     "AuditLog",
     "ImportLog",
     "DataVersion",
+    "BuildingTally",
+    "RoundTally",
 ]
