@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import and_, case, false, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from dashboard import zones
@@ -20,12 +20,14 @@ from dashboard.config import end_of
 from dashboard.overview_figures import _frame
 from db.models import (
     Building,
+    BuildingTally,
     Compound,
     Delivery,
     Grid,
     Household,
     MissedFollowUp,
     Resident,
+    RoundTally,
     ScreeningResult,
     ScreeningRound,
     SupplyBatch,
@@ -90,15 +92,20 @@ def _grouped(session: Session, stmt: Any, key: Any | None) -> dict[Any, list[int
 
 
 def residents_by_grid(session: Session, *where: Any) -> dict[int | None, int]:
-    """Residents per grid_id (of the buildings matching where), in grid_id order."""
+    """Residents per grid_id (of the buildings matching where), in grid_id order (from the buildings'
+    tallies, db/tallies.py)."""
     stmt = (
-        select(Building.grid_id, func.count(Resident.id))
-        .select_from(Resident)
-        .join(Household, Household.id == Resident.household_id)
-        .join(Building, Building.id == Household.building_id)
-        .where(*where)
+        select(Building.grid_id, func.sum(BuildingTally.residents))
+        .select_from(BuildingTally)
+        .join(Building, Building.id == BuildingTally.building_id)
+        .where(BuildingTally.residents > 0, *where)
     )
     return {k: v[0] for k, v in _grouped(session, stmt, Building.grid_id).items()}
+
+
+# Rows of a round that are not a plain sample, written as the partial index ix_screening_result_odd
+# is (a literal, so the planner can use it).
+NOT_PLAIN = text("(screening_result.exempt_reason IS NOT NULL OR screening_result.method = 'door')")
 
 
 def _screening_counts(
@@ -111,50 +118,51 @@ def _screening_counts(
 ) -> dict[int | None, list[int]]:
     """[in_scope, exempt, sampled] of the day's round per grid_id (or in total, under the key None).
 
-    Grouped reads rather than one pass over every resident with their result: the residents in scope
-    (or `residents`, everyone per grid, when the round covers everyone), the round's result rows, and
-    the few rows that are not a plain sample by the end of the day (an exemption, or sampled later),
-    whose status is worked out; every other row is sampled.
+    Read from the tallies (db/tallies.py) rather than the round's result rows: the residents in
+    scope (or `residents`, everyone per grid, when the round covers everyone), the round's plain
+    results sampled by the end of the day, and the few rows that are not plain (an exemption, a
+    door-to-door sample), whose status is worked out one by one.
     """
     scope = _scope(session, rnd)
     key = Building.grid_id if by_grid else None
     keys = [key] if by_grid else []
 
-    def placed(stmt: Any, *, results: bool) -> Any:
-        """The resident's building joined when the grouping or the scope needs it."""
-        if not (by_grid or scope):
-            return stmt
-        if results:
-            stmt = stmt.join(Resident, Resident.id == ScreeningResult.resident_id)
-        return (
-            stmt.join(Household, Household.id == Resident.household_id)
-            .join(Building, Building.id == Household.building_id)
-            .where(*scope)
-        )
-
     if residents is not None and rnd.scope == "all":
         in_scope = residents if by_grid else {None: sum(residents.values())}
+    elif by_grid:
+        in_scope = residents_by_grid(session, *scope)
     else:
-        people = placed(select(*keys, func.count(Resident.id)).select_from(Resident), results=False)
-        in_scope = {k: v[0] for k, v in _grouped(session, people, key).items()}
-    this_round = ScreeningResult.round_id == rnd.round_id
-    rows = _grouped(
-        session, placed(select(*keys, func.count(ScreeningResult.id)).where(this_round), results=True), key
+        people = (
+            select(func.sum(BuildingTally.residents))
+            .select_from(BuildingTally)
+            .join(Building, Building.id == BuildingTally.building_id)
+            .where(*scope)
+        )
+        in_scope = {k: v[0] for k, v in _grouped(session, people, None).items()}
+    plain = (
+        select(*keys, func.sum(RoundTally.results))
+        .select_from(RoundTally)
+        .join(Building, Building.id == RoundTally.building_id)
+        .where(RoundTally.round_id == rnd.round_id, RoundTally.counts_from <= as_of, *scope)
     )
-    odd = select(
-        *keys,
-        func.count(ScreeningResult.id),
-        func.sum(case((ScreeningResult.exempt_reason.is_not(None), 1), else_=0)),
-        func.sum(case((_sampled(as_of), 1), else_=0)),
-    ).where(
-        this_round,
-        or_(ScreeningResult.exempt_reason.is_not(None), ScreeningResult.sampled_at > end_of(as_of)),
+    sampled_plain = _grouped(session, plain, key)
+    odd = (
+        select(
+            *keys,
+            func.sum(case((ScreeningResult.exempt_reason.is_not(None), 1), else_=0)),
+            func.sum(case((_sampled(as_of), 1), else_=0)),
+        )
+        .select_from(ScreeningResult)
+        .join(Resident, Resident.id == ScreeningResult.resident_id)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .where(ScreeningResult.round_id == rnd.round_id, NOT_PLAIN, *scope)
     )
-    odd_rows = _grouped(session, placed(odd, results=True), key)
+    odd_rows = _grouped(session, odd, key)
     out = {}
     for k, n in in_scope.items():
-        n_odd, exempt, sampled = odd_rows.get(k, [0, 0, 0])
-        out[k] = [n, exempt, rows.get(k, [0])[0] - n_odd + sampled]
+        exempt, sampled = odd_rows.get(k, [0, 0])
+        out[k] = [n, exempt, sampled_plain.get(k, [0])[0] + sampled]
     return out
 
 
