@@ -102,18 +102,19 @@ def open_entrances(session: Session, as_of: dt.date) -> int:
 
 def awaiting_transfer(session: Session, as_of: dt.date, *, contacts: bool = False) -> int:
     """Cases (or contacts) requested for transfer by the end of as_of and not yet moved then."""
+    return awaiting_transfers(session, as_of)[1 if contacts else 0]
+
+
+def awaiting_transfers(session: Session, as_of: dt.date) -> tuple[int, int]:
+    """(cases, contacts) requested for transfer by the end of as_of and not yet moved then, in one read."""
     end = end_of(as_of)
-    subject = Transfer.contact_id if contacts else Transfer.case_id
-    return _count(
-        session,
-        select(func.count())
-        .select_from(Transfer)
-        .where(
-            subject.is_not(None),
-            Transfer.requested_at <= end,
-            or_(Transfer.done_at.is_(None), Transfer.done_at > end),
-        ),
-    )
+    cases, contacts = session.execute(
+        select(
+            func.count(Transfer.case_id),
+            func.count(Transfer.contact_id),
+        ).where(Transfer.requested_at <= end, or_(Transfer.done_at.is_(None), Transfer.done_at > end))
+    ).one()
+    return int(cases or 0), int(contacts or 0)
 
 
 PLACES = (Compound, Grid, Building, Household, Resident)
@@ -159,6 +160,7 @@ def headline(session: Session, as_of: dt.date, buildings: pd.DataFrame | None = 
     if per_day:
         peak_date, peak = max(per_day.items(), key=lambda kv: (kv[1], -kv[0].toordinal()))
     zone_count = zones.zone_counts(session, as_of, buildings)
+    waiting = awaiting_transfers(session, as_of)
     return {
         "date": as_of.isoformat(),
         **_sizes(session),
@@ -176,8 +178,8 @@ def headline(session: Session, as_of: dt.date, buildings: pd.DataFrame | None = 
         "peak_new_positives": int(peak),
         "peak_date": peak_date.isoformat() if peak_date else None,
         "negative_streak_days": negative_streak(session, as_of, last=max(per_day) if per_day else None),
-        "awaiting_transfer": awaiting_transfer(session, as_of),
-        "contacts_awaiting_transfer": awaiting_transfer(session, as_of, contacts=True),
+        "awaiting_transfer": waiting[0],
+        "contacts_awaiting_transfer": waiting[1],
         "sealed_buildings": zone_count["sealed"],
         "controlled_buildings": zone_count["controlled"],
     }
