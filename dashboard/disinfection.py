@@ -2,9 +2,10 @@
 
 Required on a day: every sealed building (dashboard/zones), every building where a close contact
 under control that day lives (identified on or before the day, not released by then), every sampling
-site used by a screening round that day, and every active residents' route. A target is done when it
-has at least `disinfection_rounds_min` records that day (sealed buildings) or one (the others); more
-than `disinfection_rounds_max` rounds is flagged too (the 1–2 rounds a day rule).
+site used by a screening round that day, and every active residents' route (which ones:
+dashboard/disinfection_targets.py, re-exported here). A target is done when it has at least
+`disinfection_rounds_min` records that day (sealed buildings) or one (the others); more than
+`disinfection_rounds_max` rounds is flagged too (the 1–2 rounds a day rule).
 """
 
 from __future__ import annotations
@@ -13,131 +14,71 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import func, null, or_, select
+from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
-from dashboard import audit, config, roles, validate, zones
+from dashboard import audit, config, roles, validate
+from dashboard.disinfection_targets import (
+    TARGET_COLUMNS,
+    close_contact_buildings,
+    nullable_grids,
+    required_targets,
+    sealed_buildings,
+    target_rows,
+)
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.i18n import code, t
 from db.models import (
     DISINFECTION_TARGETS,
     Building,
     Compound,
-    Contact,
     DisinfectionRecord,
     DisinfectionRoute,
-    Grid,
-    Household,
     Person,
-    Resident,
-    RoundSite,
     SamplingSite,
-    ScreeningRound,
     Team,
 )
 
-TARGET_COLUMNS = ["target_kind", "target_id", "target", "grid_id", "grid", "reason", "rounds_needed"]
+__all__ = [
+    "RECORDS_SHOWN",
+    "REASON_ORDER",
+    "TARGET_COLUMNS",
+    "TARGETS_SHOWN",
+    "DisinfectionStatus",
+    "DisinfectionView",
+    "close_contact_buildings",
+    "disinfection_status",
+    "disinfection_teams",
+    "disinfection_view",
+    "do_record_disinfection",
+    "records_of_day",
+    "required_targets",
+    "sealed_buildings",
+    "target_choices",
+    "target_labels",
+    "target_options",
+    "team_labels",
+]
+
 # The order a reader scans the list in: the most dangerous places first.
 REASON_ORDER = {"sealed": 0, "close_contact": 1, "site": 2, "route": 3}
 
 
-def _building_names(session: Session, ids: list[int]) -> dict[int, tuple[str, int | None, int | None]]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Building.id, Compound.name, Building.name, Building.grid_id, Grid.number)
-        .join(Compound, Compound.id == Building.compound_id)
-        .outerjoin(Grid, Grid.id == Building.grid_id)
-        .where(Building.id.in_(ids))
-    ).all()
-    return {b: (f"{c} {n}", g, num) for b, c, n, g, num in rows}
+RECORD_COLUMNS = [
+    "record_id",
+    "at",
+    "target_kind",
+    "target_id",
+    "target",
+    "grid_id",
+    "agent",
+    "team",
+    "person_name",
+]
 
 
-def close_contact_buildings(session: Session, day: dt.date) -> list[int]:
-    """Buildings where a close contact lives who is under control on day (identified, not released)."""
-    rows = session.scalars(
-        select(Household.building_id)
-        .join(Resident, Resident.household_id == Household.id)
-        .join(Contact, Contact.resident_id == Resident.id)
-        .where(
-            Contact.kind == "close",
-            Contact.identified_on <= day,
-            or_(Contact.released_on.is_(None), Contact.released_on > day),
-        )
-        .distinct()
-    ).all()
-    return sorted(int(b) for b in rows)
-
-
-def required_targets(session: Session, day: dt.date, buildings: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The day's required targets: target_kind, target_id, target, grid_id, grid, reason, rounds_needed.
-
-    `buildings` is zones.building_zones(session, day) when the caller already has it."""
-    rounds_min = config.int_rule(session, "disinfection_rounds_min")
-    b = zones.building_zones(session, day) if buildings is None else buildings
-    sealed = [int(i) for i in b.loc[b["zone"] == "sealed", "building_id"]] if not b.empty else []
-    contact = [i for i in close_contact_buildings(session, day) if i not in set(sealed)]
-    names = _building_names(session, sealed + contact)
-    out: list[dict[str, object]] = []
-    for ids, reason, needed in ((sealed, "sealed", rounds_min), (contact, "close_contact", 1)):
-        for i in ids:
-            name, grid_id, grid = names[i]
-            out.append(
-                {
-                    "target_kind": "building",
-                    "target_id": i,
-                    "target": name,
-                    "grid_id": grid_id,
-                    "grid": grid,
-                    "reason": reason,
-                    "rounds_needed": max(1, needed),
-                }
-            )
-    sites = session.execute(
-        select(SamplingSite.id, SamplingSite.name, SamplingSite.grid_id, Grid.number)
-        .join(RoundSite, RoundSite.site_id == SamplingSite.id)
-        .join(ScreeningRound, ScreeningRound.id == RoundSite.round_id)
-        .outerjoin(Grid, Grid.id == SamplingSite.grid_id)
-        .where(ScreeningRound.date == day)
-        .distinct()
-        .order_by(SamplingSite.id)
-    ).all()
-    for i, name, grid_id, grid in sites:
-        out.append(
-            {
-                "target_kind": "site",
-                "target_id": i,
-                "target": name,
-                "grid_id": grid_id,
-                "grid": grid,
-                "reason": "site",
-                "rounds_needed": 1,
-            }
-        )
-    for i, name in session.execute(
-        select(DisinfectionRoute.id, DisinfectionRoute.name)
-        .where(DisinfectionRoute.active)
-        .order_by(DisinfectionRoute.id)
-    ).all():
-        out.append(
-            {
-                "target_kind": "route",
-                "target_id": i,
-                "target": name,
-                "grid_id": None,
-                "grid": None,
-                "reason": "route",
-                "rounds_needed": 1,
-            }
-        )
-    df = pd.DataFrame(out, columns=TARGET_COLUMNS)
-    df["grid_id"] = df["grid_id"].astype("Int64")
-    df["grid"] = df["grid"].astype("Int64")
-    return df
-
-
-def records_of_day(session: Session, day: dt.date, grid_id: int | None = None) -> pd.DataFrame:
-    """The day's disinfection records with their target's name, team and who did it."""
+def _record_rows(session: Session, day: dt.date, grid_id: int | None) -> list[tuple]:
+    """RECORD_COLUMNS rows: the day's records, in time order."""
     site = SamplingSite.__table__.alias("s")
     route = DisinfectionRoute.__table__.alias("r")
     conditions = [DisinfectionRecord.date == day]
@@ -174,21 +115,13 @@ def records_of_day(session: Session, day: dt.date, grid_id: int | None = None) -
         name = (
             f"{compound} {building}" if kind == "building" else (site_name if kind == "site" else route_name)
         )
-        out.append([rid, at, kind, target_id, name or "", g, agent, team or "", person or ""])
-    return pd.DataFrame(
-        out,
-        columns=[
-            "record_id",
-            "at",
-            "target_kind",
-            "target_id",
-            "target",
-            "grid_id",
-            "agent",
-            "team",
-            "person_name",
-        ],
-    )
+        out.append((rid, at, kind, target_id, name or "", g, agent, team or "", person or ""))
+    return out
+
+
+def records_of_day(session: Session, day: dt.date, grid_id: int | None = None) -> pd.DataFrame:
+    """The day's disinfection records with their target's name, team and who did it."""
+    return pd.DataFrame(_record_rows(session, day, grid_id), columns=RECORD_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -210,15 +143,9 @@ class DisinfectionStatus:
         return self.required == self.done
 
 
-def disinfection_status(
-    session: Session, day: dt.date, buildings: pd.DataFrame | None = None
-) -> DisinfectionStatus:
-    """The day's required targets against the records: done, missing, and rounds above the maximum
-    (`buildings`: zones.building_zones(session, day) when the caller already has it)."""
-    rounds_min = config.int_rule(session, "disinfection_rounds_min")
-    rounds_max = config.int_rule(session, "disinfection_rounds_max")
-    targets = required_targets(session, day, buildings)
-    counts = {
+def _record_counts(session: Session, day: dt.date) -> dict[tuple[str, int], int]:
+    """(target_kind, target_id) → the day's records of it."""
+    return {
         (kind, int(tid)): int(n)
         for kind, tid, n in session.execute(
             select(
@@ -238,16 +165,46 @@ def disinfection_status(
         ).all()
         if tid is not None
     }
-    targets["rounds"] = [
-        counts.get((k, int(i)), 0) for k, i in zip(targets["target_kind"], targets["target_id"], strict=True)
-    ]
-    targets["done"] = targets["rounds"] >= targets["rounds_needed"]
-    targets["rank"] = targets["reason"].map(REASON_ORDER)
-    targets = (
-        targets.sort_values(["done", "rank", "grid", "target"]).drop(columns="rank").reset_index(drop=True)
-    )
+
+
+def _reading_order(row: tuple) -> tuple:
+    """Undone first, then by reason (REASON_ORDER), grid (none last) and name: how the list is read."""
+    _kind, _id, target, _grid_id, grid, reason, _needed, _rounds, done = row
+    return (done, REASON_ORDER[reason], grid is None, grid or 0, target is None, target or "")
+
+
+@dataclass(frozen=True)
+class _Status:
+    """What a day's status is made of: the rules, the required targets as rows (TARGET_COLUMNS,
+    rounds, done) in reading order, and the day's records per target."""
+
+    rounds_min: int
+    rounds_max: int
+    rows: list[tuple]
+    counts: dict[tuple[str, int], int]
+
+
+def _status_rows(session: Session, day: dt.date, buildings: pd.DataFrame | None) -> _Status:
+    rounds_min = config.int_rule(session, "disinfection_rounds_min")
+    rounds_max = config.int_rule(session, "disinfection_rounds_max")
+    counts = _record_counts(session, day)
+    rows = []
+    for row in target_rows(session, day, buildings):
+        n = counts.get((row[0], int(row[1])), 0)
+        rows.append((*row, n, n >= row[6]))
+    rows.sort(key=_reading_order)
+    return _Status(rounds_min, rounds_max, rows, counts)
+
+
+def _status_frames(day: dt.date, st: _Status) -> DisinfectionStatus:
+    if st.rows:
+        targets = nullable_grids(pd.DataFrame(st.rows, columns=[*TARGET_COLUMNS, "rounds", "done"]))
+    else:  # the columns an empty list of targets has always had
+        targets = nullable_grids(pd.DataFrame(st.rows, columns=TARGET_COLUMNS))
+        targets["rounds"] = []
+        targets["done"] = targets["rounds"] >= targets["rounds_needed"]
     missing = targets[~targets["done"]].reset_index(drop=True)
-    over = targets[targets["rounds"] > rounds_max].reset_index(drop=True)
+    over = targets[targets["rounds"] > st.rounds_max].reset_index(drop=True)
     return DisinfectionStatus(
         day=day,
         required=len(targets),
@@ -255,14 +212,22 @@ def disinfection_status(
         targets=targets,
         missing=missing,
         over_max=over,
-        rounds_min=rounds_min,
-        rounds_max=rounds_max,
-        records=int(sum(counts.values())),
+        rounds_min=st.rounds_min,
+        rounds_max=st.rounds_max,
+        records=int(sum(st.counts.values())),
     )
 
 
-def target_choices(session: Session, kind: str, grid_id: int | None = None) -> pd.DataFrame:
-    """Everything of a kind that can be disinfected (target_id, target, grid_id), for the form's picker."""
+def disinfection_status(
+    session: Session, day: dt.date, buildings: pd.DataFrame | None = None
+) -> DisinfectionStatus:
+    """The day's required targets against the records: done, missing, and rounds above the maximum
+    (`buildings`: zones.building_zones(session, day) when the caller already has it)."""
+    return _status_frames(day, _status_rows(session, day, buildings))
+
+
+def _choice_rows(session: Session, kind: str, grid_id: int | None) -> list[tuple]:
+    """(target_id, target, grid_id) of everything of a kind that can be disinfected, in the picker's order."""
     if kind == "building":
         stmt = (
             select(Building.id, Compound.name + " " + Building.name, Building.grid_id)
@@ -277,17 +242,30 @@ def target_choices(session: Session, kind: str, grid_id: int | None = None) -> p
             stmt = stmt.where(SamplingSite.grid_id == grid_id)
     else:
         if grid_id is not None:
-            return pd.DataFrame(columns=["target_id", "target", "grid_id"])
+            return []
         stmt = select(DisinfectionRoute.id, DisinfectionRoute.name, null()).where(DisinfectionRoute.active)
-    return pd.DataFrame(session.execute(stmt).all(), columns=["target_id", "target", "grid_id"])
+    return [tuple(r) for r in session.execute(stmt).all()]
+
+
+def target_choices(session: Session, kind: str, grid_id: int | None = None) -> pd.DataFrame:
+    """Everything of a kind that can be disinfected (target_id, target, grid_id), for the form's picker."""
+    if kind not in ("building", "site") and grid_id is not None:
+        return pd.DataFrame(columns=["target_id", "target", "grid_id"])
+    return pd.DataFrame(_choice_rows(session, kind, grid_id), columns=["target_id", "target", "grid_id"])
+
+
+def _team_rows(session: Session) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(Team.id, Team.name).where(Team.kind == "disinfection").order_by(Team.id)
+        ).all()
+    ]
 
 
 def disinfection_teams(session: Session) -> pd.DataFrame:
     """Teams that disinfect (team_id, name)."""
-    rows = session.execute(
-        select(Team.id, Team.name).where(Team.kind == "disinfection").order_by(Team.id)
-    ).all()
-    return pd.DataFrame(rows, columns=["team_id", "name"])
+    return pd.DataFrame(_team_rows(session), columns=["team_id", "name"])
 
 
 # --- reads as the services page shows them ---------------------------------------------------
@@ -300,7 +278,8 @@ RECORDS_SHOWN = ["target_kind", "target", "at", "agent", "team", "person_name"]
 class DisinfectionView:
     """disinfection_status() and the day's records as the services page lists them: the targets
     still undone, those above the maximum and all of them (TARGETS_SHOWN), the records
-    (RECORDS_SHOWN: mask person_name per user); target kinds and reasons in words."""
+    (RECORDS_SHOWN: mask person_name per user); target kinds and reasons in words. `undone`: the
+    ids of the targets still undone, by kind (for the form's picker, target_options)."""
 
     required: int
     done: int
@@ -310,6 +289,7 @@ class DisinfectionView:
     over_max: pd.DataFrame = field(repr=False)
     targets: pd.DataFrame = field(repr=False)
     records: pd.DataFrame = field(repr=False)
+    undone: dict[str, list[int]] = field(repr=False, default_factory=dict)
 
     @property
     def all_done(self) -> bool:
@@ -324,29 +304,63 @@ def _in_words(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def disinfection_view(session: Session, day: dt.date, lang: str) -> DisinfectionView:
-    """The day's disinfection as the services page shows it (whoever asks)."""
-    status = disinfection_status(session, day)
+    """The day's disinfection as the services page shows it (whoever asks): the lists made straight
+    from the status's rows (an empty one as disinfection_status() and _in_words() give it)."""
+    st = _status_rows(session, day, None)
+    frames: list[DisinfectionStatus] = []
+
+    def status() -> DisinfectionStatus:  # made only for an empty list
+        if not frames:
+            frames.append(_status_frames(day, st))
+        return frames[0]
+
+    def targets(rows: list[tuple], name: str) -> pd.DataFrame:
+        if not rows:
+            return _in_words(getattr(status(), name), lang)[TARGETS_SHOWN]
+        df = pd.DataFrame(
+            [
+                (grid, code("disinfection_target", kind, lang), target, reason, needed, rounds)
+                for kind, _id, target, _grid_id, grid, reason, needed, rounds, _done in rows
+            ],
+            columns=TARGETS_SHOWN,
+        )
+        df["grid"] = df["grid"].astype("Int64")
+        df["reason"] = [t(f"services.dis.reason.{v}", lang=lang) for v in df["reason"]]
+        return df
+
+    missing = [r for r in st.rows if not r[8]]
+    records = _record_rows(session, day, None)
+    undone: dict[str, list[int]] = {}
+    for row in missing:
+        undone.setdefault(row[0], []).append(int(row[1]))
     return DisinfectionView(
-        required=status.required,
-        done=status.done,
-        rounds_min=status.rounds_min,
-        rounds_max=status.rounds_max,
-        missing=_in_words(status.missing, lang)[TARGETS_SHOWN],
-        over_max=_in_words(status.over_max, lang)[TARGETS_SHOWN],
-        targets=_in_words(status.targets, lang)[TARGETS_SHOWN],
-        records=_in_words(records_of_day(session, day), lang)[RECORDS_SHOWN],
+        required=len(st.rows),
+        done=len(st.rows) - len(missing),
+        rounds_min=st.rounds_min,
+        rounds_max=st.rounds_max,
+        missing=targets(missing, "missing"),
+        over_max=targets([r for r in st.rows if r[7] > st.rounds_max], "over_max"),
+        targets=targets(st.rows, "targets"),
+        records=pd.DataFrame(
+            [
+                (code("disinfection_target", kind, lang), target, at, agent, team, person)
+                for _id, at, kind, _target_id, target, _grid_id, agent, team, person in records
+            ],
+            columns=RECORDS_SHOWN,
+        )
+        if records
+        else _in_words(pd.DataFrame(records, columns=RECORD_COLUMNS), lang)[RECORDS_SHOWN],
+        undone={kind: sorted(ids) for kind, ids in undone.items()},
     )
 
 
 def target_options(
-    session: Session, kind: str, grid_id: int | None, today: dt.date, lang: str
+    session: Session, kind: str, grid_id: int | None, undone: list[int], lang: str
 ) -> tuple[list[int], dict[int, str]]:
-    """The form's choice of targets of a kind: today's undone ones first (marked so), then the rest
-    by id; and their labels."""
-    choices = target_choices(session, kind, grid_id)
-    missing = disinfection_status(session, today).missing
-    wanted = {int(i) for i in missing.loc[missing["target_kind"] == kind, "target_id"]}
-    names = dict(zip(choices["target_id"].astype(int), choices["target"], strict=True))
+    """The form's choice of targets of a kind: those still undone today first (`undone`: their ids,
+    DisinfectionView.undone of today; marked so), then the rest by id; and their labels."""
+    wanted = set(undone)
+    names = {int(i): name for i, name, _grid in _choice_rows(session, kind, grid_id)}
     ordered = sorted(names, key=lambda i: (i not in wanted, i))
     first = " " + t("services.dis.required_first", lang=lang)
     return ordered, {i: names[i] + (first if i in wanted else "") for i in ordered}
@@ -354,14 +368,12 @@ def target_options(
 
 def target_labels(session: Session, kind: str, grid_id: int | None = None) -> dict[int, str]:
     """target_choices() for a picker: target_id → name, in its order."""
-    df = target_choices(session, kind, grid_id)
-    return dict(zip(df["target_id"].astype(int), df["target"], strict=True))
+    return {int(i): name for i, name, _grid in _choice_rows(session, kind, grid_id)}
 
 
 def team_labels(session: Session) -> dict[int, str]:
     """The disinfection teams for a picker: team_id → name."""
-    df = disinfection_teams(session)
-    return dict(zip(df["team_id"].astype(int), df["name"], strict=True))
+    return {int(team_id): name for team_id, name in _team_rows(session)}
 
 
 # --- writes -----------------------------------------------------------------------------------

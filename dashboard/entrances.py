@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,15 +73,37 @@ def _entrances(session: Session) -> list[tuple[int, str, str, bool]]:
     ]
 
 
-def _changes(session: Session, until: dt.datetime) -> dict[int, list[tuple[dt.datetime, bool]]]:
-    out: dict[int, list[tuple[dt.datetime, bool]]] = {}
+@dataclass(frozen=True)
+class _History:
+    """Every entrance (id, name, road, current flag) and its open/closed changes in time order."""
+
+    entrances: list[tuple[int, str, str, bool]]
+    changes: dict[int, list[tuple[dt.datetime, bool]]]
+
+    def before(self, until: dt.datetime) -> dict[int, list[tuple[dt.datetime, bool]]]:
+        """The changes earlier than until, per entrance (entrances without one left out)."""
+        out: dict[int, list[tuple[dt.datetime, bool]]] = {}
+        for eid, own in self.changes.items():
+            kept = [c for c in own if c[0] < until]
+            if kept:
+                out[eid] = kept
+        return out
+
+    def first(self) -> dict[int, bool]:
+        """The state each entrance's earliest change set."""
+        return {eid: own[0][1] for eid, own in self.changes.items()}
+
+
+def _history(session: Session) -> _History:
+    """The entrances and all their changes, read once (a handful of rows)."""
+    changes: dict[int, list[tuple[dt.datetime, bool]]] = {}
     for eid, at, is_open in session.execute(
-        select(EntranceChange.entrance_id, EntranceChange.at, EntranceChange.is_open)
-        .where(EntranceChange.at < until)
-        .order_by(EntranceChange.entrance_id, EntranceChange.at, EntranceChange.id)
+        select(EntranceChange.entrance_id, EntranceChange.at, EntranceChange.is_open).order_by(
+            EntranceChange.entrance_id, EntranceChange.at, EntranceChange.id
+        )
     ).all():
-        out.setdefault(int(eid), []).append((at, bool(is_open)))
-    return out
+        changes.setdefault(int(eid), []).append((at, bool(is_open)))
+    return _History(_entrances(session), changes)
 
 
 def _state_at(
@@ -95,23 +118,10 @@ def _state_at(
     return state
 
 
-def _first_changes(session: Session) -> dict[int, bool]:
-    out: dict[int, bool] = {}
-    for eid, is_open in session.execute(
-        select(EntranceChange.entrance_id, EntranceChange.is_open).order_by(
-            EntranceChange.entrance_id, EntranceChange.at.desc(), EntranceChange.id.desc()
-        )
-    ).all():
-        out[int(eid)] = bool(is_open)  # the last assignment per entrance is its earliest change
-    return out
-
-
-def open_intervals(session: Session, start: dt.datetime, end: dt.datetime) -> dict[int, list[Interval]]:
-    """For every entrance, the stretches of [start, end) during which it was open."""
-    changes = _changes(session, end)
-    first = _first_changes(session)
+def _open_intervals(history: _History, start: dt.datetime, end: dt.datetime) -> dict[int, list[Interval]]:
+    changes, first = history.before(end), history.first()
     out: dict[int, list[Interval]] = {}
-    for eid, _name, _road, flag in _entrances(session):
+    for eid, _name, _road, flag in history.entrances:
         own = changes.get(eid, [])
         state = _state_at(own, first.get(eid), flag, start)
         cursor, spans = start, []
@@ -129,131 +139,155 @@ def open_intervals(session: Session, start: dt.datetime, end: dt.datetime) -> di
     return out
 
 
+def open_intervals(session: Session, start: dt.datetime, end: dt.datetime) -> dict[int, list[Interval]]:
+    """For every entrance, the stretches of [start, end) during which it was open."""
+    return _open_intervals(_history(session), start, end)
+
+
+STATE_COLUMNS = ["entrance_id", "entrance", "road", "is_open", "since"]
+
+
+def _state_rows(history: _History, as_of: dt.date) -> list[tuple]:
+    """STATE_COLUMNS rows: every entrance at the end of as_of."""
+    _, end = day_bounds(as_of)
+    changes, first = history.before(end), history.first()
+    rows = []
+    for eid, name, road, flag in history.entrances:
+        own = changes.get(eid, [])
+        rows.append((eid, name, road, _state_at(own, first.get(eid), flag, end), own[-1][0] if own else None))
+    return rows
+
+
 def entrance_states(session: Session, as_of: dt.date) -> pd.DataFrame:
     """Every entrance at the end of as_of: entrance_id, entrance, road, is_open, since (last change)."""
+    return pd.DataFrame(_state_rows(_history(session), as_of), columns=STATE_COLUMNS)
+
+
+HISTORY_COLUMNS = ["change_id", "entrance", "at", "is_open", "username"]
+
+
+def _history_rows(session: Session, as_of: dt.date) -> list[tuple]:
     _, end = day_bounds(as_of)
-    changes = _changes(session, end)
-    first = _first_changes(session)
-    rows = []
-    for eid, name, road, flag in _entrances(session):
-        own = changes.get(eid, [])
-        state = _state_at(own, first.get(eid), flag, end)
-        rows.append(
-            {
-                "entrance_id": eid,
-                "entrance": name,
-                "road": road,
-                "is_open": state,
-                "since": own[-1][0] if own else None,
-            }
-        )
-    return pd.DataFrame(rows, columns=["entrance_id", "entrance", "road", "is_open", "since"])
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(EntranceChange.id, Entrance.name, EntranceChange.at, EntranceChange.is_open, User.username)
+            .join(Entrance, Entrance.id == EntranceChange.entrance_id)
+            .outerjoin(User, User.id == EntranceChange.user_id)
+            .where(EntranceChange.at < end)
+            .order_by(EntranceChange.at.desc(), EntranceChange.id.desc())
+        ).all()
+    ]
 
 
 def entrance_history(session: Session, as_of: dt.date) -> pd.DataFrame:
     """The open/closed changes up to the end of as_of, newest first, with who recorded each."""
-    _, end = day_bounds(as_of)
-    rows = session.execute(
-        select(EntranceChange.id, Entrance.name, EntranceChange.at, EntranceChange.is_open, User.username)
-        .join(Entrance, Entrance.id == EntranceChange.entrance_id)
-        .outerjoin(User, User.id == EntranceChange.user_id)
-        .where(EntranceChange.at < end)
-        .order_by(EntranceChange.at.desc(), EntranceChange.id.desc())
-    ).all()
-    return pd.DataFrame(rows, columns=["change_id", "entrance", "at", "is_open", "username"])
+    return pd.DataFrame(_history_rows(session, as_of), columns=HISTORY_COLUMNS)
+
+
+SHIFT_COLUMNS = [
+    "shift_id",
+    "entrance_id",
+    "entrance",
+    "person_name",
+    "phone",
+    "team",
+    "starts_at",
+    "ends_at",
+]
+
+
+def _shift_rows(session: Session, day: dt.date) -> list[tuple]:
+    start, end = day_bounds(day)
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(
+                DutyShift.id,
+                DutyShift.entrance_id,
+                Entrance.name,
+                Person.name,
+                Person.phone,
+                Team.name,
+                DutyShift.starts_at,
+                DutyShift.ends_at,
+            )
+            .join(Entrance, Entrance.id == DutyShift.entrance_id)
+            .join(Person, Person.id == DutyShift.person_id)
+            .outerjoin(Team, Team.id == DutyShift.team_id)
+            .where(DutyShift.starts_at < end, DutyShift.ends_at > start)
+            .order_by(Entrance.id, DutyShift.starts_at, DutyShift.id)
+        ).all()
+    ]
 
 
 def guard_shifts(session: Session, day: dt.date) -> pd.DataFrame:
     """Guard shifts touching day: shift_id, entrance_id, entrance, person_name, phone, team, starts_at, ends_at."""
+    return pd.DataFrame(_shift_rows(session, day), columns=SHIFT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class _Day:
+    """What a day's coverage figures are made of, each read once: the entrances and their history,
+    the guard shifts touching the day (SHIFT_COLUMNS rows), the stretches each entrance was open
+    and those a guard covered (merged)."""
+
+    history: _History
+    shifts: list[tuple]
+    opened: dict[int, list[Interval]]
+    covered: dict[int, list[Interval]]
+
+
+def _day(session: Session, day: dt.date) -> _Day:
     start, end = day_bounds(day)
-    rows = session.execute(
-        select(
-            DutyShift.id,
-            DutyShift.entrance_id,
-            Entrance.name,
-            Person.name,
-            Person.phone,
-            Team.name,
-            DutyShift.starts_at,
-            DutyShift.ends_at,
-        )
-        .join(Entrance, Entrance.id == DutyShift.entrance_id)
-        .join(Person, Person.id == DutyShift.person_id)
-        .outerjoin(Team, Team.id == DutyShift.team_id)
-        .where(DutyShift.starts_at < end, DutyShift.ends_at > start)
-        .order_by(Entrance.id, DutyShift.starts_at, DutyShift.id)
-    ).all()
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "shift_id",
-            "entrance_id",
-            "entrance",
-            "person_name",
-            "phone",
-            "team",
-            "starts_at",
-            "ends_at",
-        ],
+    history = _history(session)
+    shifts = _shift_rows(session, day)
+    covered: dict[int, list[Interval]] = {}
+    for _sid, eid, _entrance, _name, _phone, _team, s, e in shifts:
+        covered.setdefault(int(eid), []).append((max(s, start), min(e, end)))
+    return _Day(
+        history, shifts, _open_intervals(history, start, end), {k: merge(v) for k, v in covered.items()}
     )
 
 
-def _coverage(session: Session, day: dt.date) -> tuple[dict[int, list[Interval]], dict[int, list[Interval]]]:
-    start, end = day_bounds(day)
-    opened = open_intervals(session, start, end)
-    covered: dict[int, list[Interval]] = {}
-    for eid, s, e in session.execute(
-        select(DutyShift.entrance_id, DutyShift.starts_at, DutyShift.ends_at).where(
-            DutyShift.entrance_id.is_not(None), DutyShift.starts_at < end, DutyShift.ends_at > start
-        )
-    ).all():
-        covered.setdefault(int(eid), []).append((max(s, start), min(e, end)))
-    return opened, {k: merge(v) for k, v in covered.items()}
+GAP_COLUMNS = ["entrance_id", "entrance", "gap_start", "gap_end", "hours"]
+COVERAGE_COLUMNS = ["entrance_id", "entrance", "road", "open_hours", "guarded_hours", "gap_hours", "guards"]
+
+
+def _gap_rows(d: _Day) -> list[tuple]:
+    """GAP_COLUMNS rows: the stretches an open entrance had no guard."""
+    names = {eid: name for eid, name, _road, _flag in d.history.entrances}
+    return [
+        (eid, names[eid], s, e, _hours(s, e))
+        for eid, spans in d.opened.items()
+        for s, e in subtract(spans, d.covered.get(eid, []))
+    ]
 
 
 def guard_gaps(session: Session, day: dt.date) -> pd.DataFrame:
     """Stretches of day when an open entrance had no guard: entrance_id, entrance, gap_start, gap_end, hours."""
-    opened, covered = _coverage(session, day)
-    names = {eid: name for eid, name, _road, _flag in _entrances(session)}
+    return pd.DataFrame(_gap_rows(_day(session, day)), columns=GAP_COLUMNS)
+
+
+def _coverage_rows(d: _Day) -> list[tuple]:
+    """COVERAGE_COLUMNS rows: per entrance, hours open, guarded and not, and how many guards."""
+    guards: dict[int, set[str]] = {}
+    for _sid, eid, _entrance, name, *_rest in d.shifts:
+        if name is not None:
+            guards.setdefault(eid, set()).add(name)
     rows = []
-    for eid, spans in opened.items():
-        for s, e in subtract(spans, covered.get(eid, [])):
-            rows.append(
-                {
-                    "entrance_id": eid,
-                    "entrance": names[eid],
-                    "gap_start": s,
-                    "gap_end": e,
-                    "hours": _hours(s, e),
-                }
-            )
-    return pd.DataFrame(rows, columns=["entrance_id", "entrance", "gap_start", "gap_end", "hours"])
+    for eid, name, road, _flag in d.history.entrances:
+        spans = d.opened.get(eid, [])
+        open_h = sum(_hours(s, e) for s, e in spans)
+        gap_h = sum(_hours(s, e) for s, e in subtract(spans, d.covered.get(eid, [])))
+        guarded = round(open_h - gap_h, 2)
+        rows.append((eid, name, road, round(open_h, 2), guarded, round(gap_h, 2), len(guards.get(eid, ()))))
+    return rows
 
 
 def guard_coverage(session: Session, day: dt.date) -> pd.DataFrame:
     """Per entrance on day: hours open, hours guarded while open, hours of gap, and the guards on roster."""
-    opened, covered = _coverage(session, day)
-    guards = guard_shifts(session, day).groupby("entrance_id")["person_name"].nunique().to_dict()
-    rows = []
-    for eid, name, road, _flag in _entrances(session):
-        spans = opened.get(eid, [])
-        open_h = sum(_hours(s, e) for s, e in spans)
-        gap_h = sum(_hours(s, e) for s, e in subtract(spans, covered.get(eid, [])))
-        rows.append(
-            {
-                "entrance_id": eid,
-                "entrance": name,
-                "road": road,
-                "open_hours": round(open_h, 2),
-                "guarded_hours": round(open_h - gap_h, 2),
-                "gap_hours": round(gap_h, 2),
-                "guards": int(guards.get(eid, 0)),
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=["entrance_id", "entrance", "road", "open_hours", "guarded_hours", "gap_hours", "guards"],
-    )
+    return pd.DataFrame(_coverage_rows(_day(session, day)), columns=COVERAGE_COLUMNS)
 
 
 # --- reads as the services page shows them ---------------------------------------------------
@@ -281,26 +315,41 @@ class EntrancesView:
     labels: dict[int, str] = field(repr=False, default_factory=dict)
 
 
+def _gaps_shown(gaps: list[tuple]) -> pd.DataFrame:
+    """GAPS_SHOWN of GAP_COLUMNS rows, the times as MM-DD HH:MM."""
+    if not gaps:  # what formatting the times of an empty frame gives
+        return pd.DataFrame(columns=GAP_COLUMNS).assign(gap_start=[], gap_end=[])[GAPS_SHOWN]
+    return pd.DataFrame(
+        [(r[1], r[2].strftime("%m-%d %H:%M"), r[3].strftime("%m-%d %H:%M"), r[4]) for r in gaps],
+        columns=GAPS_SHOWN,
+    )
+
+
+def _history_shown(rows: list[tuple], word: dict[bool, str]) -> pd.DataFrame:
+    """HISTORY_SHOWN of HISTORY_COLUMNS rows, open or closed in words."""
+    if not rows:  # what putting the states of an empty frame in words gives
+        return pd.DataFrame(columns=HISTORY_COLUMNS).assign(is_open=[])[HISTORY_SHOWN]
+    return pd.DataFrame([(r[1], r[2], word[bool(r[3])], r[4]) for r in rows], columns=HISTORY_SHOWN)
+
+
 def entrances_view(session: Session, day: dt.date, lang: str) -> EntrancesView | None:
     """The entrances of a day for the services page (None: there is no entrance)."""
-    states = entrance_states(session, day)
-    if states.empty:
+    d = _day(session, day)
+    states = _state_rows(d.history, day)
+    if not states:
         return None
-    gaps = guard_gaps(session, day)
-    history = entrance_history(session, day)
-    opened, closed = t("services.ent.open", lang=lang), t("services.ent.closed", lang=lang)
+    gaps = _gap_rows(d)
+    word = {True: t("services.ent.open", lang=lang), False: t("services.ent.closed", lang=lang)}
     return EntrancesView(
-        open_now=int(states["is_open"].sum()),
-        gap_hours=round(float(gaps["hours"].sum()), 2),
-        gaps=gaps.assign(
-            gap_start=[v.strftime("%m-%d %H:%M") for v in gaps["gap_start"]],
-            gap_end=[v.strftime("%m-%d %H:%M") for v in gaps["gap_end"]],
-        )[GAPS_SHOWN],
-        coverage=guard_coverage(session, day)[COVERAGE_SHOWN],
-        states=states.assign(is_open=[opened if v else closed for v in states["is_open"]])[STATES_SHOWN],
-        shifts=guard_shifts(session, day)[SHIFTS_SHOWN],
-        history=history.assign(is_open=[opened if v else closed for v in history["is_open"]])[HISTORY_SHOWN],
-        labels=dict(zip(states["entrance_id"].astype(int), states["entrance"], strict=True)),
+        open_now=sum(1 for r in states if r[3]),
+        # as pandas sums the column (numpy's pairwise sum), to the last bit
+        gap_hours=round(float(np.sum(np.array([r[4] for r in gaps], dtype=float))), 2),
+        gaps=_gaps_shown(gaps),
+        coverage=pd.DataFrame([r[1:] for r in _coverage_rows(d)], columns=COVERAGE_SHOWN),
+        states=pd.DataFrame([(r[1], r[2], word[r[3]], r[4]) for r in states], columns=STATES_SHOWN),
+        shifts=pd.DataFrame([r[2:] for r in d.shifts], columns=SHIFTS_SHOWN),
+        history=_history_shown(_history_rows(session, day), word),
+        labels={eid: name for eid, name, _road, _flag in d.history.entrances},
     )
 
 

@@ -41,9 +41,10 @@ def reference_moment(session: Session, as_of: dt.date) -> dt.datetime:
     return min(config.now(session), end_of(as_of))
 
 
-def _request_rows(session: Session, *conditions: object) -> pd.DataFrame:
+def _request_result(session: Session, *conditions: object):  # noqa: ANN202 - a Result
+    """The requests (with who, where and their run's date) meeting conditions, urgent first."""
     r = MedicineRequest
-    result = session.execute(
+    return session.execute(
         select(
             r.id.label("request_id"),
             r.resident_id,
@@ -75,31 +76,40 @@ def _request_rows(session: Session, *conditions: object) -> pd.DataFrame:
         .where(*conditions)
         .order_by(r.urgency.desc(), r.requested_at, r.id)
     )
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def _status_on(row: pd.Series, end: dt.datetime) -> str:
+def _request_rows(session: Session, *conditions: object) -> pd.DataFrame:
+    result = _request_result(session, *conditions)
+    columns = list(result.keys())
+    return pd.DataFrame([tuple(r) for r in result.all()], columns=columns)
+
+
+def _status_on(status: str, delivered_at: object, bought_at: object, run_id: object, end: dt.datetime) -> str:
     """A request's status at the end of a day, from its timestamps (the stored status is today's)."""
-    if row["status"] == "cancelled":
+    if status == "cancelled":
         return "cancelled"
-    if pd.notna(row["delivered_at"]) and row["delivered_at"] <= end:
+    if pd.notna(delivered_at) and delivered_at <= end:
         return "delivered"
-    if pd.notna(row["bought_at"]) and row["bought_at"] <= end:
+    if pd.notna(bought_at) and bought_at <= end:
         return "bought"
-    if row["status"] in ("bought", "delivered") and pd.isna(row["bought_at"]):
-        return row["status"]
-    return "in_run" if pd.notna(row["run_id"]) else "requested"
+    if status in ("bought", "delivered") and pd.isna(bought_at):
+        return status
+    return "in_run" if pd.notna(run_id) else "requested"
 
 
-def outstanding_requests(session: Session, as_of: dt.date) -> pd.DataFrame:
-    """Requests made by the end of as_of and not yet bought then (not cancelled), with an overdue flag.
+def _statuses_on(df: pd.DataFrame, end: dt.datetime) -> list[str]:
+    """_status_on() of every request of a _request_rows() frame."""
+    return [
+        _status_on(status, delivered_at, bought_at, run_id, end)
+        for status, delivered_at, bought_at, run_id in zip(
+            df["status"], df["delivered_at"], df["bought_at"], df["run_id"], strict=True
+        )
+    ]
 
-    `overdue` marks urgent requests older than 24 h at the reference moment (now, or the day's end).
-    """
-    end = end_of(as_of)
+
+def _outstanding_conditions(end: dt.datetime) -> tuple:
     r = MedicineRequest
-    df = _request_rows(
-        session,
+    return (
         r.requested_at <= end,
         r.status != "cancelled",
         or_(
@@ -107,24 +117,70 @@ def outstanding_requests(session: Session, as_of: dt.date) -> pd.DataFrame:
             r.bought_at > end,
         ),
     )
-    if df.empty:
-        return df.assign(status_on=pd.Series(dtype=str), overdue=pd.Series(dtype=bool))
-    df["status_on"] = [_status_on(row, end) for _, row in df.iterrows()]
+
+
+def outstanding_rows(session: Session, as_of: dt.date) -> tuple[list[str], list[tuple]]:
+    """outstanding_requests() as its column names and rows (status_on and overdue last)."""
+    end = end_of(as_of)
+    result = _request_result(session, *_outstanding_conditions(end))
+    columns = [*result.keys(), "status_on", "overdue"]
+    rows = [tuple(r) for r in result.all()]
+    if not rows:
+        return columns, []
     limit = reference_moment(session, as_of) - dt.timedelta(hours=URGENT_HOURS)
-    df["overdue"] = (df["urgency"] == "urgent") & (pd.to_datetime(df["requested_at"]) < limit)
-    return df
+    i = {name: n for n, name in enumerate(columns)}
+    status, delivered, bought, run, urgency, at = (
+        i[c] for c in ("status", "delivered_at", "bought_at", "run_id", "urgency", "requested_at")
+    )
+    return columns, [
+        (
+            *row,
+            _status_on(row[status], row[delivered], row[bought], row[run], end),
+            row[urgency] == "urgent" and row[at] < limit,
+        )
+        for row in rows
+    ]
+
+
+def outstanding_requests(session: Session, as_of: dt.date) -> pd.DataFrame:
+    """Requests made by the end of as_of and not yet bought then (not cancelled), with an overdue flag.
+
+    `overdue` marks urgent requests older than 24 h at the reference moment (now, or the day's end).
+    """
+    columns, rows = outstanding_rows(session, as_of)
+    if not rows:
+        return pd.DataFrame(rows, columns=columns[:-2]).assign(
+            status_on=pd.Series(dtype=str), overdue=pd.Series(dtype=bool)
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def requests_on_rows(
+    session: Session, as_of: dt.date, grid_id: int | None = None
+) -> tuple[list[str], list[tuple]]:
+    """requests_on() as its column names and rows (status_on last)."""
+    start = dt.datetime.combine(as_of - dt.timedelta(days=CHECK_DAYS), dt.time())
+    end = end_of(as_of)
+    conditions = [MedicineRequest.requested_at <= end, MedicineRequest.requested_at >= start]
+    if grid_id is not None:
+        conditions.append(Building.grid_id == grid_id)
+    result = _request_result(session, *conditions)
+    columns = [*result.keys(), "status_on"]
+    i = {name: n for n, name in enumerate(columns)}
+    status, delivered, bought, run = (i[c] for c in ("status", "delivered_at", "bought_at", "run_id"))
+    return columns, [
+        (*row, _status_on(row[status], row[delivered], row[bought], row[run], end)) for row in result.all()
+    ]
 
 
 def requests_on(session: Session, as_of: dt.date, grid_id: int | None = None) -> pd.DataFrame:
     """Every request made in the 14 days up to as_of (for the status form and the list)."""
-    start = dt.datetime.combine(as_of - dt.timedelta(days=CHECK_DAYS), dt.time())
-    conditions = [MedicineRequest.requested_at <= end_of(as_of), MedicineRequest.requested_at >= start]
-    if grid_id is not None:
-        conditions.append(Building.grid_id == grid_id)
-    df = _request_rows(session, *conditions)
-    end = end_of(as_of)
-    df["status_on"] = [_status_on(row, end) for _, row in df.iterrows()] if not df.empty else []
-    return df
+    columns, rows = requests_on_rows(session, as_of, grid_id)
+    if not rows:
+        df = pd.DataFrame(rows, columns=columns[:-1])
+        df["status_on"] = []
+        return df
+    return pd.DataFrame(rows, columns=columns)
 
 
 def residents_of_building(session: Session, building_id: int) -> pd.DataFrame:

@@ -10,6 +10,7 @@ mark it back from the hospitals, which makes its requests bought.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -86,19 +87,34 @@ class NextRun:
         return int(self.requests["overdue"].sum()) if not self.requests.empty else 0
 
 
-def next_run(session: Session, as_of: dt.date) -> NextRun:
-    """The next run's date, driver and hospitals, its requests, and those grouped by hospital."""
-    day = next_run_date(session, as_of)
+def run_of(session: Session, day: dt.date | None) -> tuple[HospitalRun | None, str]:
+    """The hospital run of a day (None: none scheduled) and its driver's name ("": none)."""
     run = session.scalar(select(HospitalRun).where(HospitalRun.date == day)) if day else None
     driver = ""
     if run is not None and run.driver_id is not None:
         driver = session.scalar(select(Person.name).where(Person.id == run.driver_id)) or ""
+    return run, driver
+
+
+def assigned_later(run_date: object, day: dt.date) -> bool:
+    """A request already assigned to a run after day (it does not come back with day's run)."""
+    return bool(pd.notna(run_date) and run_date > day)
+
+
+def next_run(session: Session, as_of: dt.date) -> NextRun:
+    """The next run's date, driver and hospitals, its requests, and those grouped by hospital."""
+    day = next_run_date(session, as_of)
+    run, driver = run_of(session, day)
     pending = outstanding_requests(session, as_of)
     if day is None or pending.empty:
         coming, later = pending, pending.iloc[0:0]
     else:
-        assigned_later = pending["run_date"].map(lambda d: pd.notna(d) and d > day)
-        coming, later = pending[~assigned_later], pending[assigned_later]
+        gone = [assigned_later(d, day) for d in pending["run_date"]]
+        if any(gone):
+            mask = pd.Series(gone, index=pending.index)
+            coming, later = pending[~mask], pending[mask]
+        else:
+            coming, later = pending, pending.iloc[0:0]
     by_hospital = _by_hospital(coming)
     return NextRun(
         date=day,
@@ -111,27 +127,35 @@ def next_run(session: Session, as_of: dt.date) -> NextRun:
     )
 
 
+BY_HOSPITAL_COLUMNS = ["hospital", "requests", "urgent", "medicines"]
+
+
+def by_hospital_rows(
+    hospitals: Iterable[str], urgencies: Iterable[str], medicines: Iterable[str]
+) -> list[tuple]:
+    """Per hospital (none: "-"): how many requests, how many urgent, and their medicines (in the
+    requests' order); the busiest first."""
+    groups: dict[str, list] = {}  # hospital → [requests, urgent, medicines]
+    for hospital, urgency, what in zip(hospitals, urgencies, medicines, strict=True):
+        group = groups.setdefault(hospital if hospital != "" else "-", [0, 0, []])
+        group[0] += 1
+        group[1] += urgency == "urgent"
+        group[2].append(what)
+    return sorted(((h, n, u, "; ".join(m)) for h, (n, u, m) in groups.items()), key=lambda r: (-r[1], r[0]))
+
+
 def _by_hospital(df: pd.DataFrame) -> pd.DataFrame:
-    columns = ["hospital", "requests", "urgent", "medicines"]
     if df.empty:
-        return pd.DataFrame(columns=columns)
-    out = (
-        df.assign(hospital=df["hospital"].replace("", "-"), is_urgent=df["urgency"] == "urgent")
-        .groupby("hospital", sort=True)
-        .agg(
-            requests=("request_id", "count"),
-            urgent=("is_urgent", "sum"),
-            medicines=("medicines", lambda s: "; ".join(s)),
-        )
-        .reset_index()
-        .sort_values(["requests", "hospital"], ascending=[False, True])
-    )
-    out["urgent"] = out["urgent"].astype(int)
-    return out[columns].reset_index(drop=True)
+        return pd.DataFrame(columns=BY_HOSPITAL_COLUMNS)
+    rows = by_hospital_rows(df["hospital"], df["urgency"], df["medicines"])
+    return pd.DataFrame(rows, columns=BY_HOSPITAL_COLUMNS)
 
 
-def runs_between(session: Session, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Hospital runs in a period with their driver and how many requests each carried."""
+RUN_COLUMNS = ["run_id", "date", "hospitals", "person_name", "done_at", "requests"]
+
+
+def runs_between_rows(session: Session, start: dt.date, end: dt.date) -> list[tuple]:
+    """RUN_COLUMNS rows: the hospital runs of a period, newest first."""
     carried = (
         select(MedicineRequest.run_id, func.count().label("requests"))
         .where(MedicineRequest.status != "cancelled")
@@ -152,18 +176,29 @@ def runs_between(session: Session, start: dt.date, end: dt.date) -> pd.DataFrame
         .where(HospitalRun.date >= start, HospitalRun.date <= end)
         .order_by(HospitalRun.date.desc())
     ).all()
-    return pd.DataFrame(rows, columns=["run_id", "date", "hospitals", "person_name", "done_at", "requests"])
+    return [tuple(r) for r in rows]
 
 
-def drivers(session: Session) -> pd.DataFrame:
-    """People who may drive the run: city-level cadres first, then the medicine group."""
+def runs_between(session: Session, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Hospital runs in a period with their driver and how many requests each carried."""
+    return pd.DataFrame(runs_between_rows(session, start, end), columns=RUN_COLUMNS)
+
+
+def driver_rows(session: Session) -> list[tuple]:
+    """(person_id, name, kind, cadre_level) of who may drive the run: city-level cadres first, then
+    the medicine group."""
     rows = session.execute(
         select(Person.id, Person.name, Person.kind, Person.cadre_level)
         .outerjoin(Team, Team.id == Person.team_id)
         .where(Person.active, or_(Person.cadre_level == "city", Team.kind == "medicine"))
         .order_by((Person.cadre_level == "city").desc(), Person.id)
     ).all()
-    return pd.DataFrame(rows, columns=["person_id", "name", "kind", "cadre_level"])
+    return [tuple(r) for r in rows]
+
+
+def drivers(session: Session) -> pd.DataFrame:
+    """People who may drive the run: city-level cadres first, then the medicine group."""
+    return pd.DataFrame(driver_rows(session), columns=["person_id", "name", "kind", "cadre_level"])
 
 
 # --- writes -----------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from db.models import (
     Setting,
     Team,
     User,
+    ZoneChange,
 )
 from tests.helpers import forget_app_state, open_app, texts
 
@@ -683,13 +684,13 @@ def test_the_pages_reads_are_the_figures_in_words(world) -> None:
         assert len(dis.missing) == len(st.missing) and list(dis.targets.columns) == disinfection.TARGETS_SHOWN
         assert dis.targets["target_kind"].iloc[0] == "Building" and not dis.all_done
         assert dis.records[["target", "person_name"]].values.tolist() == [["Compound A B1", ""]]
-        ordered, labels = disinfection.target_options(s, "building", None, D, "en")
+        ordered, labels = disinfection.target_options(s, "building", None, dis.undone["building"], "en")
         assert ordered == [i["b3"], i["b1"], i["b2"]]  # B3 still undone on D comes first
         assert (
             labels[i["b3"]].endswith(t("services.dis.required_first", lang="en"))
             and labels[i["b2"]] == "Compound A B2"
         )
-        assert disinfection.target_options(s, "route", i["g1"], D, "en") == ([], {})
+        assert disinfection.target_options(s, "route", i["g1"], dis.undone.get("route", []), "en") == ([], {})
         assert disinfection.target_labels(s, "site", i["g2"]) == {i["s2"]: "Site 2"}
         assert disinfection.team_labels(s) == {i["t_dis"]: "Disinfection team"}
         # Entrances: the figures, the gap as MM-DD HH:MM, open and closed in words.
@@ -700,6 +701,140 @@ def test_the_pages_reads_are_the_figures_in_words(world) -> None:
         assert list(ent.shifts.columns) == entrances.SHIFTS_SHOWN and len(ent.shifts) == 6
         assert ent.labels == {i["e1"]: "East gate", i["e2"]: "North gate", i["e3"]: "West gate"}
         assert people.member_names(s, i["t_guard"]) == {i["g_1"]: "Guard Qian", i["g_2"]: "Guard Zhao"}
+
+
+def _in_words(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Target kinds (and reasons) in words, as the services page shows them."""
+    out = df.assign(target_kind=[code("disinfection_target", v, lang) for v in df["target_kind"]])
+    if "reason" in out.columns:
+        out["reason"] = [t(f"services.dis.reason.{v}", lang=lang) for v in out["reason"]]
+    return out
+
+
+def test_the_pages_views_give_what_the_figures_functions_give(world) -> None:
+    """Each view reads only what it shows, in its own narrow reads: what it gives is what the
+    figures' own functions give, put in words (courier, disinfection, entrances, medicine)."""
+    import json
+
+    from plotly.utils import PlotlyJSONEncoder
+
+    engine, w = world
+    i, u = w.ids, w.users
+    _courier(engine, u["task"], D - dt.timedelta(days=20), "morning", i["g1"], 4, 1)  # before the chart
+    _courier(engine, u["task"], D, "morning", i["g1"], 10, 6)
+    _courier(engine, u["task"], D, "noon", i["g1"], 5, 8)
+    _courier(engine, u["grid2"], D, "morning", i["g2"], 7, 7, team_id=i["t_b"])
+    _courier(engine, u["grid2"], D, "noon", i["g2"], 2, 1)  # no squad
+    for hour in (8, 12, 17):
+        _disinfect(engine, u["dis"], "building", i["b1"], at(D, hour))
+    with Session(engine) as s:
+        for day in (dt.date(2022, 5, 19), D, TODAY):
+            # Courier: three sums (per grid, per day, per squad and shift) make every figure.
+            view = courier.courier_view(s, day, "en")
+            assert view.totals == courier.courier_day_totals(s, day)
+            by_shift = courier.backlog_by_shift(s, day)
+            words = [code("shift", v, "en") for v in by_shift["shift"]]
+            pd.testing.assert_frame_equal(view.by_shift, by_shift.assign(shift=words)[courier.BY_SHIFT_SHOWN])
+            squads = courier.by_squad_and_shift(s, day)
+            squads = squads.assign(shift=[code("shift", v, "en") for v in squads["shift"]])
+            pd.testing.assert_frame_equal(
+                view.by_squad, squads[[c for c in courier.BY_SQUAD_SHOWN if c in squads]]
+            )
+            pd.testing.assert_frame_equal(
+                view.by_grid, courier.backlog_by_grid(s, day)[courier.BY_GRID_SHOWN]
+            )
+            days = courier.daily(s, day - dt.timedelta(days=courier.CHART_DAYS - 1), day)
+            figure = courier.daily_chart(days, "en").to_dict()
+            assert json.dumps(view.chart, cls=PlotlyJSONEncoder) == json.dumps(figure, cls=PlotlyJSONEncoder)
+            # Disinfection: the status's lists in words, and the ids still undone.
+            st = disinfection.disinfection_status(s, day)
+            dis = disinfection.disinfection_view(s, day, "en")
+            assert (dis.required, dis.done, dis.rounds_min, dis.rounds_max) == (
+                st.required,
+                st.done,
+                st.rounds_min,
+                st.rounds_max,
+            )
+            for name in ("missing", "over_max", "targets"):
+                shown = _in_words(getattr(st, name), "en")[disinfection.TARGETS_SHOWN]
+                pd.testing.assert_frame_equal(getattr(dis, name), shown)
+            records = _in_words(disinfection.records_of_day(s, day), "en")[disinfection.RECORDS_SHOWN]
+            pd.testing.assert_frame_equal(dis.records, records)
+            undone: dict[str, list[int]] = {}
+            for kind, target in zip(st.missing["target_kind"], st.missing["target_id"], strict=True):
+                undone.setdefault(kind, []).append(int(target))
+            assert dis.undone == {kind: sorted(ids) for kind, ids in undone.items()}
+            # Entrances: one read of the day's guard shifts and history for every list.
+            ent = entrances.entrances_view(s, day, "en")
+            gaps = entrances.guard_gaps(s, day)
+            assert ent.gap_hours == round(float(gaps["hours"].sum()), 2) and len(ent.gaps) == len(gaps)
+            assert list(ent.gaps["hours"]) == list(gaps["hours"])
+            cover = entrances.guard_coverage(s, day)[entrances.COVERAGE_SHOWN]
+            pd.testing.assert_frame_equal(ent.coverage, cover)
+            shifts = entrances.guard_shifts(s, day)[entrances.SHIFTS_SHOWN]
+            pd.testing.assert_frame_equal(ent.shifts, shifts)
+            states = entrances.entrance_states(s, day)
+            assert ent.open_now == int(states["is_open"].sum())
+            assert list(ent.states["since"]) == list(states["since"])
+            assert len(ent.history) == len(entrances.entrance_history(s, day))
+            # Medicine: the next run's requests and hospitals, in words.
+            run = medicine.next_run(s, day)
+            med = medicine.medicine_view(s, day, "en")
+            assert (med.date, med.driver, med.hospitals, med.total, med.urgent, med.overdue, med.later) == (
+                run.date,
+                run.driver,
+                run.hospitals,
+                run.total,
+                run.urgent,
+                run.overdue,
+                len(run.later),
+            )
+            requests = run.requests.assign(
+                urgency=[code("urgency", v, "en") for v in run.requests["urgency"]],
+                status_on=[code("medicine_status", v, "en") for v in run.requests["status_on"]],
+            )[[*medicine.REQUESTS_SHOWN, "grid_id"]]
+            pd.testing.assert_frame_equal(med.requests, requests)
+            headings = [
+                t(f"services.med.{c}", lang="en") for c in ("hospital", "requests", "urgent", "medicines")
+            ]
+            pd.testing.assert_frame_equal(med.by_hospital, run.by_hospital.set_axis(headings, axis=1))
+            on = medicine.requests_on(s, day, i["g1"])
+            steps = on[on["status"].isin(list(medicine.NEXT_STEPS))] if not on.empty else on
+            open_ = medicine.open_requests(s, day, i["g1"], "en")
+            assert list(open_["request_id"]) == list(steps["request_id"])
+            runs = medicine.runs_view(s, day)
+            pd.testing.assert_frame_equal(
+                runs.runs,
+                medicine.runs_between(s, day - dt.timedelta(days=14), day + dt.timedelta(days=14))[
+                    medicine.RUNS_SHOWN
+                ],
+            )
+
+
+def test_sealed_buildings_are_those_the_zones_seal(world) -> None:
+    """The disinfection targets read the sealed buildings narrowly (those with a recent case, and
+    the announced zones): the same buildings as zones.building_zones() seals, on every day."""
+    from dashboard import zones
+
+    engine, w = world
+    i = w.ids
+    with Session(engine) as s:
+        s.add(ZoneChange(building_id=i["b2"], zone="sealed", start_on=D, end_on=D, reason="announced"))
+        s.add(ZoneChange(building_id=i["b1"], zone="controlled", start_on=TODAY, reason="eased early"))
+        s.add(
+            ZoneChange(
+                compound_id=s.get(Building, i["b3"]).compound_id, zone="sealed", start_on=D, reason="c"
+            )
+        )
+        s.flush()
+        sealed_on = {}
+        for n in range(-3, 12):
+            day = D + dt.timedelta(days=n)
+            b = zones.building_zones(s, day)
+            sealed_on[day] = disinfection.sealed_buildings(s, day)
+            assert sealed_on[day] == [int(x) for x in b.loc[b["zone"] == "sealed", "building_id"]], day
+        assert sealed_on[D] == sorted([i["b1"], i["b2"]])  # a case on 05-18; B2 announced for the day
+        assert sealed_on[TODAY] == []  # B1 eased by announcement
 
 
 def test_interval_arithmetic() -> None:
@@ -763,6 +898,19 @@ def test_the_seed_tells_the_services_story(seeded: Session) -> None:
             head, full.head(medicine.CHECK_ROWS)[[*medicine.CHECK_SHOWN, "grid_id"]].reset_index(drop=True)
         )
     assert len(everyone) > medicine.CHECK_ROWS
+
+
+@needs_seed
+def test_the_seeds_sealed_buildings_are_the_zones(seeded: Session) -> None:
+    from dashboard import zones
+
+    day = dt.date(2022, 4, 1)
+    while day <= dt.date(2022, 5, 29):
+        b = zones.building_zones(seeded, day)
+        assert disinfection.sealed_buildings(seeded, day) == [
+            int(x) for x in b.loc[b["zone"] == "sealed", "building_id"]
+        ], day
+        day += dt.timedelta(days=4)
 
 
 # --- the page ---------------------------------------------------------------------------------

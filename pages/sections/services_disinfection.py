@@ -64,10 +64,11 @@ def render(svc: Svc) -> None:
     if user.role == "task" and svc.team_kind != "disinfection":
         return
     st.divider()
-    record_form(svc)
+    record_form(svc, view)
 
 
-def record_form(svc: Svc) -> None:
+def record_form(svc: Svc, view: disinfection.DisinfectionView) -> None:
+    """Record a round; the targets still undone today come first in the picker (`view`: the day's)."""
     ctx = svc.ctx
     user = ctx.user
     st.markdown(f"**{t('services.dis.form')}**")
@@ -79,7 +80,11 @@ def record_form(svc: Svc) -> None:
         horizontal=True,
         key="dis_kind",
     )
-    ordered, labels = ui.cached(disinfection.target_options, kind, ctx.grid, ctx.today, ctx.lang)
+    if ctx.day != ctx.today:
+        view = ui.cached(disinfection.disinfection_view, ctx.today, ctx.lang)
+    ordered, labels = ui.cached(
+        disinfection.target_options, kind, ctx.grid, view.undone.get(kind, []), ctx.lang
+    )
     if not ordered:
         st.info(t("services.dis.no_targets"))
         return
