@@ -37,6 +37,8 @@ from dashboard.courier_figures import (
     daily_chart_spec,
     net,
     shifts_of_day,
+    squad_labels,
+    transport_rows,
 )
 from dashboard.errors import PermissionDenied, StaleEdit, ValidationError
 from dashboard.i18n import code
@@ -94,18 +96,9 @@ def carried_in(session: Session, grid_id: int, day: dt.date, shift: str) -> int:
     )
 
 
-def _squad_rows(session: Session) -> list[tuple]:
-    return [
-        tuple(r)
-        for r in session.execute(
-            select(Team.id, Team.name).where(Team.kind == "transport").order_by(Team.id)
-        ).all()
-    ]
-
-
 def transport_teams(session: Session) -> pd.DataFrame:
     """The transport squads (team_id, name)."""
-    return pd.DataFrame(_squad_rows(session), columns=["team_id", "name"])
+    return pd.DataFrame(transport_rows(session), columns=["team_id", "name"])
 
 
 def existing_count(session: Session, day: dt.date, shift: str, grid_id: int) -> dict[str, int] | None:
@@ -126,11 +119,6 @@ def existing_count(session: Session, day: dt.date, shift: str, grid_id: int) -> 
 
 
 # --- reads as the services page's form shows them ------------------------------------------
-
-
-def squad_labels(session: Session) -> dict[int, str]:
-    """The transport squads for a picker: team_id → name."""
-    return {int(team_id): name for team_id, name in _squad_rows(session)}
 
 
 def form_state(session: Session, day: dt.date, shift: str, grid_id: int) -> tuple[dict[str, int] | None, int]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from _plotly_utils.utils import convert_to_base64
+from _plotly_utils.utils import to_typed_array_spec
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -93,14 +93,18 @@ def _squad_rows(session: Session, day: dt.date) -> list[tuple]:
     return [(team_id, team, shift, int(r), int(d)) for team_id, team, shift, r, d in rows]
 
 
+def _squads_in_order(rows: list[tuple]) -> list[tuple]:
+    """SQUAD_COLUMNS rows with what each left over, by squad (none last) and shift."""
+    return sorted(
+        ((*row, row[3] - row[4]) for row in rows),
+        key=lambda row: (row[1] is None, row[1] or "", SHIFT_RANK[row[2]]),
+    )
+
+
 def _squad_frame(rows: list[tuple]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(rows, columns=SQUAD_COLUMNS).assign(left_over=pd.Series(dtype=int))
-    ordered = sorted(
-        ((*row, row[3] - row[4]) for row in rows),
-        key=lambda row: (row[1] is None, row[1] or "", SHIFT_RANK[row[2]]),  # by squad (none last), shift
-    )
-    return pd.DataFrame(ordered, columns=[*SQUAD_COLUMNS, "left_over"])
+    return pd.DataFrame(_squads_in_order(rows), columns=[*SQUAD_COLUMNS, "left_over"])
 
 
 def by_squad_and_shift(session: Session, day: dt.date) -> pd.DataFrame:
@@ -108,14 +112,19 @@ def by_squad_and_shift(session: Session, day: dt.date) -> pd.DataFrame:
     return _squad_frame(_squad_rows(session, day))
 
 
-def _shift_frame(sums: dict[str, tuple[int, int]], start: int) -> pd.DataFrame:
-    """The backlog after each shift, from the shifts' (received, delivered) and the day's opening."""
+def _shift_rows(sums: dict[str, tuple[int, int]], start: int) -> list[tuple]:
+    """(shift, received, delivered, backlog after it) of each shift, from the shifts' sums and the
+    day's opening backlog."""
     out, backlog = [], start
     for shift in SHIFTS:
         received, delivered = sums.get(shift, (0, 0))
         backlog += received - delivered
         out.append((shift, received, delivered, backlog))
-    return pd.DataFrame(out, columns=["shift", "received", "delivered", "backlog"])
+    return out
+
+
+def _shift_frame(sums: dict[str, tuple[int, int]], start: int) -> pd.DataFrame:
+    return pd.DataFrame(_shift_rows(sums, start), columns=["shift", "received", "delivered", "backlog"])
 
 
 def backlog_by_shift(session: Session, day: dt.date) -> pd.DataFrame:
@@ -192,10 +201,10 @@ def _by_date(session: Session, start: dt.date, end: dt.date) -> dict[dt.date, tu
     return {d: (int(r), int(dl), int(n)) for d, r, dl, n in rows}
 
 
-def _daily_frame(
+def _daily_rows(
     found: dict[dt.date, tuple[int, int, int]], opening: int, start: dt.date, end: dt.date
-) -> pd.DataFrame:
-    """Per day of [start, end]: received, delivered and the backlog at its end (from `opening`)."""
+) -> list[tuple]:
+    """(date, received, delivered, backlog at its end) of each day of [start, end], from `opening`."""
     out, backlog = [], opening
     day = start
     while day <= end:
@@ -203,32 +212,42 @@ def _daily_frame(
         backlog += received - delivered
         out.append((day, received, delivered, backlog))
         day += dt.timedelta(days=1)
-    return pd.DataFrame(out, columns=["date", "received", "delivered", "backlog"])
+    return out
 
 
 def daily(session: Session, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Per day in [start, end]: received, delivered and the end-of-day backlog (for the chart)."""
     opening = int(session.scalar(select(net()).where(CourierCount.date < start)) or 0)
-    return _daily_frame(_by_date(session, start, end), opening, start, end)
+    rows = _daily_rows(_by_date(session, start, end), opening, start, end)
+    return pd.DataFrame(rows, columns=["date", "received", "delivered", "backlog"])
 
 
-def _chart_traces(df: pd.DataFrame, lang: str | None) -> tuple[list[dict], dict]:
-    """The chart's traces and layout (but the template) as plotly JSON, the data as numpy arrays."""
+def _chart_traces(columns: tuple[list, list, list, list], lang: str | None) -> tuple[list[dict], dict]:
+    """The chart's traces and layout (but the template) as plotly JSON, from the days' dates,
+    received, delivered and backlog; the data as numpy arrays (as a figure holds them)."""
+    dates, received, delivered, backlog = columns
 
     def x() -> np.ndarray:
-        return df["date"].to_numpy(dtype=object, copy=True)
-
-    def y(column: str) -> np.ndarray:
-        return df[column].to_numpy(dtype=np.int64, copy=True)
+        return np.array(dates, dtype=object)
 
     traces = [
-        {"name": t("services.courier.received", lang=lang), "x": x(), "y": y("received"), "type": "bar"},
-        {"name": t("services.courier.delivered", lang=lang), "x": x(), "y": y("delivered"), "type": "bar"},
+        {
+            "name": t("services.courier.received", lang=lang),
+            "x": x(),
+            "y": np.array(received, dtype=np.int64),
+            "type": "bar",
+        },
+        {
+            "name": t("services.courier.delivered", lang=lang),
+            "x": x(),
+            "y": np.array(delivered, dtype=np.int64),
+            "type": "bar",
+        },
         {
             "mode": "lines+markers",
             "name": t("services.courier.backlog", lang=lang),
             "x": x(),
-            "y": y("backlog"),
+            "y": np.array(backlog, dtype=np.int64),
             "type": "scatter",
         },
     ]
@@ -243,18 +262,26 @@ def _chart_traces(df: pd.DataFrame, lang: str | None) -> tuple[list[dict], dict]
 
 def daily_chart(df: pd.DataFrame, lang: str | None = None) -> go.Figure:
     """Bars of parcels received and delivered per day, a line of the end-of-day backlog."""
-    traces, layout = _chart_traces(df, lang)
+    columns = (list(df["date"]), list(df["received"]), list(df["delivered"]), list(df["backlog"]))
+    traces, layout = _chart_traces(columns, lang)
     fig = go.Figure(data=traces)
     fig.update_layout(**layout)
     return fig
 
 
-def daily_chart_spec(df: pd.DataFrame, lang: str | None = None) -> dict:
-    """daily_chart(df, lang).to_dict(), written out as plotly JSON (plotly's validation of every
-    property costs more than the data)."""
-    traces, layout = _chart_traces(df, lang)
-    convert_to_base64(traces)  # what to_dict() does to the arrays (the template has none)
+def _chart_spec(rows: list[tuple], lang: str | None) -> dict:
+    """daily_chart() of _daily_rows() rows, to_dict(): written out as plotly JSON (plotly's
+    validation of every property costs more than the data)."""
+    columns = tuple(list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [])
+    traces, layout = _chart_traces(columns, lang)
+    for trace in traces:  # what to_dict() does to the arrays
+        trace["x"], trace["y"] = to_typed_array_spec(trace["x"]), to_typed_array_spec(trace["y"])
     return {"data": traces, "layout": {"template": charts._template(), **layout}}
+
+
+def daily_chart_spec(df: pd.DataFrame, lang: str | None = None) -> dict:
+    """daily_chart(df, lang).to_dict(), written out as plotly JSON."""
+    return _chart_spec(list(df.itertuples(index=False, name=None)), lang)
 
 
 @dataclass(frozen=True)
@@ -294,6 +321,17 @@ def courier_day_totals(session: Session, day: dt.date) -> CourierDayTotals:
     )
 
 
+def transport_rows(session: Session) -> list[tuple]:
+    """(team_id, name) of the transport squads, by id."""
+    rows = session.execute(select(Team.id, Team.name).where(Team.kind == "transport").order_by(Team.id)).all()
+    return [tuple(r) for r in rows]
+
+
+def squad_labels(session: Session) -> dict[int, str]:
+    """The transport squads for a picker: team_id → name."""
+    return {int(team_id): name for team_id, name in transport_rows(session)}
+
+
 # --- reads as the services page shows them ---------------------------------------------------
 
 CHART_DAYS = 14
@@ -306,13 +344,14 @@ BY_GRID_SHOWN = ["grid", "received", "delivered", "backlog"]
 class CourierView:
     """A day's parcels as the services page shows them: the totals, the backlog by shift, by squad
     and shift, and by grid (shifts in words), and the chart of the last CHART_DAYS days as a
-    plotly dict (fig.to_dict())."""
+    plotly dict (fig.to_dict()); and the squads for the form (squad_labels())."""
 
     totals: CourierDayTotals
     by_shift: pd.DataFrame = field(repr=False)
     by_squad: pd.DataFrame = field(repr=False)
     by_grid: pd.DataFrame = field(repr=False)
     chart: dict = field(repr=False)
+    squads: dict[int, str] = field(repr=False, default_factory=dict)
 
 
 def courier_view(session: Session, day: dt.date, lang: str) -> CourierView:
@@ -320,8 +359,8 @@ def courier_view(session: Session, day: dt.date, lang: str) -> CourierView:
     every grid's day and backlog, the last CHART_DAYS days' flows, the day's squads and shifts (the
     area's backlog before a day is its backlog at the end of the day less the day's flow)."""
 
-    def shifts(df: pd.DataFrame) -> pd.DataFrame:
-        return df.assign(shift=[code("shift", v, lang) for v in df["shift"]]) if "shift" in df.columns else df
+    def word(shift: str) -> str:
+        return code("shift", shift, lang)
 
     grids = _grid_rows(session, day)
     backlog_end = sum(r[5] for r in grids)
@@ -330,16 +369,27 @@ def courier_view(session: Session, day: dt.date, lang: str) -> CourierView:
     received, delivered, n = found.get(day, (0, 0, 0))
     backlog_start = backlog_end - received + delivered
     squads = _squad_rows(session, day)
-    by_shift: dict[str, tuple[int, int]] = {}
+    sums: dict[str, tuple[int, int]] = {}
     for _team_id, _team, shift, r, d in squads:
-        r0, d0 = by_shift.get(shift, (0, 0))
-        by_shift[shift] = (r0 + r, d0 + d)
-    by_squad = _squad_frame(squads)
+        r0, d0 = sums.get(shift, (0, 0))
+        sums[shift] = (r0 + r, d0 + d)
+    by_shift = [(word(s), r, d, b) for s, r, d, b in _shift_rows(sums, backlog_start)]
+    if squads:
+        by_squad = pd.DataFrame(
+            [(team, word(s), r, d, left) for _id, team, s, r, d, left in _squads_in_order(squads)],
+            columns=BY_SQUAD_SHOWN,
+        )
+    else:  # the columns an empty list has always had
+        by_squad = _squad_frame(squads)
+        by_squad = by_squad.assign(shift=[])[[c for c in BY_SQUAD_SHOWN if c in by_squad.columns]]
     opening = backlog_end - sum(r - d for r, d, _n in found.values())
     return CourierView(
         totals=CourierDayTotals(day, received, delivered, backlog_start, backlog_end, n),
-        by_shift=shifts(_shift_frame(by_shift, backlog_start))[BY_SHIFT_SHOWN],
-        by_squad=shifts(by_squad)[[c for c in BY_SQUAD_SHOWN if c in by_squad.columns]],
-        by_grid=_grid_frame(grids)[BY_GRID_SHOWN],
-        chart=daily_chart_spec(_daily_frame(found, opening, start, day), lang),
+        by_shift=pd.DataFrame(by_shift, columns=BY_SHIFT_SHOWN),
+        by_squad=by_squad,
+        by_grid=pd.DataFrame([(g, r, d, b) for _id, g, r, d, _n, b in grids], columns=BY_GRID_SHOWN)
+        if grids
+        else _grid_frame(grids)[BY_GRID_SHOWN],
+        chart=_chart_spec(_daily_rows(found, opening, start, day), lang),
+        squads=squad_labels(session),
     )

@@ -5,7 +5,8 @@ under control that day lives (identified on or before the day, not released by t
 site used by a screening round that day, and every active residents' route (which ones:
 dashboard/disinfection_targets.py, re-exported here). A target is done when it has at least
 `disinfection_rounds_min` records that day (sealed buildings) or one (the others); more than
-`disinfection_rounds_max` rounds is flagged too (the 1–2 rounds a day rule).
+`disinfection_rounds_max` rounds is flagged too (the 1–2 rounds a day rule). Recording a round:
+dashboard/disinfection_records.py (re-exported here).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import pandas as pd
 from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
-from dashboard import audit, config, roles, validate
+from dashboard import config
+from dashboard.disinfection_records import do_record_disinfection
 from dashboard.disinfection_targets import (
     TARGET_COLUMNS,
     close_contact_buildings,
@@ -26,10 +28,8 @@ from dashboard.disinfection_targets import (
     sealed_buildings,
     target_rows,
 )
-from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.i18n import code, t
 from db.models import (
-    DISINFECTION_TARGETS,
     Building,
     Compound,
     DisinfectionRecord,
@@ -189,7 +189,7 @@ def _status_rows(session: Session, day: dt.date, buildings: pd.DataFrame | None)
     rounds_max = config.int_rule(session, "disinfection_rounds_max")
     counts = _record_counts(session, day)
     rows = []
-    for row in target_rows(session, day, buildings):
+    for row in target_rows(session, day, buildings, rounds_min):
         n = counts.get((row[0], int(row[1])), 0)
         rows.append((*row, n, n >= row[6]))
     rows.sort(key=_reading_order)
@@ -226,14 +226,14 @@ def disinfection_status(
     return _status_frames(day, _status_rows(session, day, buildings))
 
 
-def _choice_rows(session: Session, kind: str, grid_id: int | None) -> list[tuple]:
-    """(target_id, target, grid_id) of everything of a kind that can be disinfected, in the picker's order."""
+def _choice_rows(session: Session, kind: str, grid_id: int | None, by_id: bool = False) -> list[tuple]:
+    """(target_id, target, grid_id) of everything of a kind that can be disinfected, in the picker's
+    order (by_id: by id)."""
     if kind == "building":
-        stmt = (
-            select(Building.id, Compound.name + " " + Building.name, Building.grid_id)
-            .join(Compound, Compound.id == Building.compound_id)
-            .order_by(Compound.name, Building.id)
+        stmt = select(Building.id, Compound.name + " " + Building.name, Building.grid_id).join(
+            Compound, Compound.id == Building.compound_id
         )
+        stmt = stmt.order_by(Building.id) if by_id else stmt.order_by(Compound.name, Building.id)
         if grid_id is not None:
             stmt = stmt.where(Building.grid_id == grid_id)
     elif kind == "site":
@@ -244,7 +244,11 @@ def _choice_rows(session: Session, kind: str, grid_id: int | None) -> list[tuple
         if grid_id is not None:
             return []
         stmt = select(DisinfectionRoute.id, DisinfectionRoute.name, null()).where(DisinfectionRoute.active)
-    return [tuple(r) for r in session.execute(stmt).all()]
+        if by_id:
+            stmt = stmt.order_by(DisinfectionRoute.id)
+    if session.autoflush:  # as session.execute would, without the ORM's work per row
+        session.flush()
+    return [tuple(r) for r in session.connection().execute(stmt).all()]
 
 
 def target_choices(session: Session, kind: str, grid_id: int | None = None) -> pd.DataFrame:
@@ -279,7 +283,8 @@ class DisinfectionView:
     """disinfection_status() and the day's records as the services page lists them: the targets
     still undone, those above the maximum and all of them (TARGETS_SHOWN), the records
     (RECORDS_SHOWN: mask person_name per user); target kinds and reasons in words. `undone`: the
-    ids of the targets still undone, by kind (for the form's picker, target_options)."""
+    ids of the targets still undone, by kind (for the form's picker, target_options); `teams`:
+    team_labels() (for the form)."""
 
     required: int
     done: int
@@ -290,6 +295,7 @@ class DisinfectionView:
     targets: pd.DataFrame = field(repr=False)
     records: pd.DataFrame = field(repr=False)
     undone: dict[str, list[int]] = field(repr=False, default_factory=dict)
+    teams: dict[int, str] = field(repr=False, default_factory=dict)
 
     @property
     def all_done(self) -> bool:
@@ -305,31 +311,44 @@ def _in_words(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def disinfection_view(session: Session, day: dt.date, lang: str) -> DisinfectionView:
     """The day's disinfection as the services page shows it (whoever asks): the lists made straight
-    from the status's rows (an empty one as disinfection_status() and _in_words() give it)."""
+    from the status's rows (an empty one as disinfection_status()'s frame in words gives it)."""
     st = _status_rows(session, day, None)
-    frames: list[DisinfectionStatus] = []
-
-    def status() -> DisinfectionStatus:  # made only for an empty list
-        if not frames:
-            frames.append(_status_frames(day, st))
-        return frames[0]
-
-    def targets(rows: list[tuple], name: str) -> pd.DataFrame:
-        if not rows:
-            return _in_words(getattr(status(), name), lang)[TARGETS_SHOWN]
-        df = pd.DataFrame(
-            [
-                (grid, code("disinfection_target", kind, lang), target, reason, needed, rounds)
-                for kind, _id, target, _grid_id, grid, reason, needed, rounds, _done in rows
-            ],
-            columns=TARGETS_SHOWN,
-        )
-        df["grid"] = df["grid"].astype("Int64")
-        df["reason"] = [t(f"services.dis.reason.{v}", lang=lang) for v in df["reason"]]
-        return df
-
     missing = [r for r in st.rows if not r[8]]
+    over = [r for r in st.rows if r[7] > st.rounds_max]
+
+    def shown(rows: list[tuple]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "grid": pd.array([r[4] for r in rows], dtype="Int64"),
+                "target_kind": [code("disinfection_target", r[0], lang) for r in rows],
+                "target": [r[2] for r in rows],
+                "reason": [t(f"services.dis.reason.{r[5]}", lang=lang) for r in rows],
+                "rounds_needed": [r[6] for r in rows],
+                "rounds": [r[7] for r in rows],
+            }
+        )
+
+    if st.rows:
+        every = shown(st.rows)
+        empty = every.iloc[0:0].assign(target_kind=[], reason=[])  # a typed empty frame in words
+        lists = (every, shown(missing) if missing else empty, shown(over) if over else empty.copy())
+    else:
+        status = _status_frames(day, st)
+        lists = tuple(
+            _in_words(frame, lang)[TARGETS_SHOWN]
+            for frame in (status.targets, status.missing, status.over_max)
+        )
     records = _record_rows(session, day, None)
+    if records:
+        shown_records = pd.DataFrame(
+            [
+                (code("disinfection_target", kind, lang), target, at, agent, team, person)
+                for _id, at, kind, _target_id, target, _grid_id, agent, team, person in records
+            ],
+            columns=RECORDS_SHOWN,
+        )
+    else:
+        shown_records = _in_words(pd.DataFrame(records, columns=RECORD_COLUMNS), lang)[RECORDS_SHOWN]
     undone: dict[str, list[int]] = {}
     for row in missing:
         undone.setdefault(row[0], []).append(int(row[1]))
@@ -338,19 +357,12 @@ def disinfection_view(session: Session, day: dt.date, lang: str) -> Disinfection
         done=len(st.rows) - len(missing),
         rounds_min=st.rounds_min,
         rounds_max=st.rounds_max,
-        missing=targets(missing, "missing"),
-        over_max=targets([r for r in st.rows if r[7] > st.rounds_max], "over_max"),
-        targets=targets(st.rows, "targets"),
-        records=pd.DataFrame(
-            [
-                (code("disinfection_target", kind, lang), target, at, agent, team, person)
-                for _id, at, kind, _target_id, target, _grid_id, agent, team, person in records
-            ],
-            columns=RECORDS_SHOWN,
-        )
-        if records
-        else _in_words(pd.DataFrame(records, columns=RECORD_COLUMNS), lang)[RECORDS_SHOWN],
+        targets=lists[0],
+        missing=lists[1],
+        over_max=lists[2],
+        records=shown_records,
         undone={kind: sorted(ids) for kind, ids in undone.items()},
+        teams=team_labels(session),
     )
 
 
@@ -360,10 +372,13 @@ def target_options(
     """The form's choice of targets of a kind: those still undone today first (`undone`: their ids,
     DisinfectionView.undone of today; marked so), then the rest by id; and their labels."""
     wanted = set(undone)
-    names = {int(i): name for i, name, _grid in _choice_rows(session, kind, grid_id)}
-    ordered = sorted(names, key=lambda i: (i not in wanted, i))
+    rows = _choice_rows(session, kind, grid_id, by_id=True)
     first = " " + t("services.dis.required_first", lang=lang)
-    return ordered, {i: names[i] + (first if i in wanted else "") for i in ordered}
+    labels = dict(
+        [(int(i), name + first) for i, name, _grid in rows if i in wanted]
+        + [(int(i), name) for i, name, _grid in rows if i not in wanted]
+    )
+    return list(labels), labels
 
 
 def target_labels(session: Session, kind: str, grid_id: int | None = None) -> dict[int, str]:
@@ -374,74 +389,3 @@ def target_labels(session: Session, kind: str, grid_id: int | None = None) -> di
 def team_labels(session: Session) -> dict[int, str]:
     """The disinfection teams for a picker: team_id → name."""
     return {int(team_id): name for team_id, name in _team_rows(session)}
-
-
-# --- writes -----------------------------------------------------------------------------------
-
-
-def _target_grid(session: Session, kind: str, target_id: int) -> int | None:
-    model = {"building": Building, "site": SamplingSite, "route": DisinfectionRoute}[kind]
-    row = session.get(model, target_id)
-    if row is None:
-        raise ValidationError("common.not_found", what=f"{kind} {target_id}")
-    return getattr(row, "grid_id", None)
-
-
-def do_record_disinfection(
-    session: Session,
-    user: roles.CurrentUser,
-    target_kind: str,
-    target_id: int,
-    at: dt.datetime,
-    agent: str,
-    *,
-    team_id: int | None = None,
-    person_id: int | None = None,
-    now: dt.datetime | None = None,
-) -> DisinfectionRecord:
-    """Record one disinfection round of a building, a sampling site or a route."""
-    now = now or config.now(session)
-    kind = validate.choice(target_kind, DISINFECTION_TARGETS, "services.dis.target_kind")
-    at = validate.moment(at, now=now)
-    agent = validate.text(agent, "services.dis.agent", max_len=60)
-    grid_id = _target_grid(session, kind, target_id)
-    if user.role == "task" and team_id is None:
-        team_id = user.team_id
-    roles.require(user, "services.disinfection", grid_id=grid_id, team_id=team_id)
-    if team_id is not None:
-        team_kind = session.scalar(select(Team.kind).where(Team.id == team_id))
-        if team_kind != "disinfection":
-            if user.role == "task":
-                raise PermissionDenied("auth.denied_team")
-            raise ValidationError("services.dis.not_a_team")
-    if person_id is not None:
-        person = session.get(Person, person_id)
-        if person is None:
-            raise ValidationError("common.not_found", what=f"person {person_id}")
-        if user.role == "task" and person.team_id != user.team_id:
-            raise PermissionDenied("auth.denied_team")
-    row = DisinfectionRecord(
-        date=at.date(),
-        at=at,
-        target_kind=kind,
-        building_id=target_id if kind == "building" else None,
-        site_id=target_id if kind == "site" else None,
-        route_id=target_id if kind == "route" else None,
-        agent=agent,
-        team_id=team_id,
-        person_id=person_id,
-        user_id=user.id,
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        user,
-        "services.disinfection.record",
-        "disinfection_record",
-        row.id,
-        grid_id=grid_id,
-        after=audit.snapshot(row),
-        at=now,
-    )
-    return row

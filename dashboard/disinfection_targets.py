@@ -83,10 +83,14 @@ def sealed_buildings(session: Session, day: dt.date) -> list[int]:
     return sorted(b for b, z in zone.items() if z == "sealed")
 
 
-def target_rows(session: Session, day: dt.date, buildings: pd.DataFrame | None) -> list[tuple]:
+def target_rows(
+    session: Session, day: dt.date, buildings: pd.DataFrame | None, rounds_min: int | None = None
+) -> list[tuple]:
     """The day's required targets as TARGET_COLUMNS rows: sealed buildings, the other buildings of
-    close contacts, the sites of the day's rounds, the active routes."""
-    rounds_min = config.int_rule(session, "disinfection_rounds_min")
+    close contacts, the sites of the day's rounds, the active routes (`rounds_min`: the rule
+    disinfection_rounds_min when the caller has read it)."""
+    if rounds_min is None:
+        rounds_min = config.int_rule(session, "disinfection_rounds_min")
     if buildings is None:
         sealed = sealed_buildings(session, day)
     else:

@@ -318,7 +318,7 @@ class EntrancesView:
 def _gaps_shown(gaps: list[tuple]) -> pd.DataFrame:
     """GAPS_SHOWN of GAP_COLUMNS rows, the times as MM-DD HH:MM."""
     if not gaps:  # what formatting the times of an empty frame gives
-        return pd.DataFrame(columns=GAP_COLUMNS).assign(gap_start=[], gap_end=[])[GAPS_SHOWN]
+        return pd.DataFrame(columns=GAPS_SHOWN).assign(gap_start=[], gap_end=[])
     return pd.DataFrame(
         [(r[1], r[2].strftime("%m-%d %H:%M"), r[3].strftime("%m-%d %H:%M"), r[4]) for r in gaps],
         columns=GAPS_SHOWN,
@@ -328,7 +328,7 @@ def _gaps_shown(gaps: list[tuple]) -> pd.DataFrame:
 def _history_shown(rows: list[tuple], word: dict[bool, str]) -> pd.DataFrame:
     """HISTORY_SHOWN of HISTORY_COLUMNS rows, open or closed in words."""
     if not rows:  # what putting the states of an empty frame in words gives
-        return pd.DataFrame(columns=HISTORY_COLUMNS).assign(is_open=[])[HISTORY_SHOWN]
+        return pd.DataFrame(columns=HISTORY_SHOWN).assign(is_open=[])
     return pd.DataFrame([(r[1], r[2], word[bool(r[3])], r[4]) for r in rows], columns=HISTORY_SHOWN)
 
 

@@ -732,6 +732,7 @@ def test_the_pages_views_give_what_the_figures_functions_give(world) -> None:
             # Courier: three sums (per grid, per day, per squad and shift) make every figure.
             view = courier.courier_view(s, day, "en")
             assert view.totals == courier.courier_day_totals(s, day)
+            assert view.squads == courier.squad_labels(s) == {i["t_a"]: "Squad A", i["t_b"]: "Squad B"}
             by_shift = courier.backlog_by_shift(s, day)
             words = [code("shift", v, "en") for v in by_shift["shift"]]
             pd.testing.assert_frame_equal(view.by_shift, by_shift.assign(shift=words)[courier.BY_SHIFT_SHOWN])
@@ -764,6 +765,7 @@ def test_the_pages_views_give_what_the_figures_functions_give(world) -> None:
             for kind, target in zip(st.missing["target_kind"], st.missing["target_id"], strict=True):
                 undone.setdefault(kind, []).append(int(target))
             assert dis.undone == {kind: sorted(ids) for kind, ids in undone.items()}
+            assert dis.teams == disinfection.team_labels(s) == {i["t_dis"]: "Disinfection team"}
             # Entrances: one read of the day's guard shifts and history for every list.
             ent = entrances.entrances_view(s, day, "en")
             gaps = entrances.guard_gaps(s, day)
@@ -803,6 +805,7 @@ def test_the_pages_views_give_what_the_figures_functions_give(world) -> None:
             open_ = medicine.open_requests(s, day, i["g1"], "en")
             assert list(open_["request_id"]) == list(steps["request_id"])
             runs = medicine.runs_view(s, day)
+            assert runs.drivers == medicine.driver_labels(s) == {i["p_driver"]: "Driver Chen"}
             pd.testing.assert_frame_equal(
                 runs.runs,
                 medicine.runs_between(s, day - dt.timedelta(days=14), day + dt.timedelta(days=14))[
@@ -1056,6 +1059,30 @@ def test_services_page_disinfection_form(world_app: World) -> None:
         )
         assert row.team_id == world_app.ids["t_dis"] and row.date == TODAY
     engine.dispose()
+
+
+def test_services_page_disinfection_picker_puts_todays_undone_first(world_app: World) -> None:
+    i, u = world_app.ids, world_app.users
+    engine = make_engine()
+    for building in (i["b1"], i["b3"]):  # both done on D, both still to do today
+        _disinfect(engine, u["shuji"], "building", building, at(D, 9))
+    engine.dispose()
+    at_ = _open("shuji", "en", D)  # a past day: the form records for today
+    first = t("services.dis.required_first", lang="en")
+    options = list(at_.selectbox(key="dis_target").options)
+    assert [o.endswith(first) for o in options] == [True, True, False]
+    assert options[2] == "Compound A B2"
+
+
+def test_services_page_run_form(world_app: World) -> None:
+    at_ = _open("shuji", "en", TODAY)
+    assert "Driver Chen" in at_.selectbox(key="run_driver").options
+    at_.date_input(key="run_date").set_value(TODAY + dt.timedelta(days=3))
+    at_.text_input(key="run_hospitals").set_value("Renji")
+    at_.selectbox(key="run_driver").set_value(world_app.ids["p_driver"])
+    at_.button(key="run_save").click().run()
+    assert not at_.exception and not at_.error
+    assert "Renji" in texts(at_)  # the list of runs has the run just planned
 
 
 def test_services_page_in_meeting_mode_shows_no_personal_data(world_app: World) -> None:

@@ -64,10 +64,11 @@ def render(svc: Svc) -> None:
     if user.role == "task" and svc.team_kind != "transport":
         return
     st.divider()
-    record_form(svc)
+    record_form(svc, view.squads)
 
 
-def record_form(svc: Svc) -> None:
+def record_form(svc: Svc, squads: dict[int, str]) -> None:
+    """Record a shift's parcels for a grid (`squads`: the transport squads, id → name)."""
     ctx = svc.ctx
     user, today = ctx.user, ctx.today
     st.markdown(f"**{t('services.courier.form')}**")
@@ -84,7 +85,7 @@ def record_form(svc: Svc) -> None:
     if user.role == "task":
         team_id = user.team_id
     else:
-        s_labels = {None: t("services.courier.no_squad")} | ui.cached(courier.squad_labels)
+        s_labels = {None: t("services.courier.no_squad")} | squads
         team_id = st.selectbox(
             t("services.courier.squad"), list(s_labels), format_func=s_labels.get, key="courier_team"
         )

@@ -92,7 +92,7 @@ def record_form(svc: Svc, view: disinfection.DisinfectionView) -> None:
     if user.role == "task":
         team_id = user.team_id
     else:
-        team_labels = {None: t("services.dis.nobody")} | ui.cached(disinfection.team_labels)
+        team_labels = {None: t("services.dis.nobody")} | view.teams
         team_id = st.selectbox(
             t("services.dis.team"), list(team_labels), format_func=team_labels.get, key="dis_team"
         )

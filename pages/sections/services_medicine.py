@@ -210,7 +210,8 @@ def run_form(svc: Svc, run: medicine.MedicineView) -> None:
     ctx = svc.ctx
     today = ctx.today
     st.markdown(f"**{t('services.med.form_run')}**")
-    d_labels = {None: t("services.med.no_driver")} | ui.cached(medicine.driver_labels)
+    runs = ui.cached(medicine.runs_view, today)
+    d_labels = {None: t("services.med.no_driver")} | runs.drivers
     with st.form("run_form"):
         run_date = st.date_input(
             t("services.med.run_date"),
@@ -234,7 +235,7 @@ def run_form(svc: Svc, run: medicine.MedicineView) -> None:
                 done(t("services.med.collected", n=n))
         elif saved is not None:
             done(t("common.saved"))
-    runs = ui.cached(medicine.runs_view, today)
+        runs = ui.cached(medicine.runs_view, today)  # with what was just saved
     if runs.open_runs:
         labels = runs.open_runs
         with st.form("run_complete_form"):
