@@ -1,8 +1,8 @@
 """Supplies (物资保供): batches and their allocation rule, distribution, coverage, reconciliation.
 
-The allocation rule lives in ONE place, `entitlement(rule)`: the households a batch is owed to and
-how many portions each. Preview, delivery, coverage, reconciliation and the squads' sheets all
-join on it, so they can never disagree.
+The allocation rule lives in ONE place, `owed_terms(rule)` and the subquery built on it,
+`entitlement(rule)`: the households a batch is owed to and how many portions each. Preview,
+delivery, coverage, reconciliation and the squads' sheets all read it, so they can never disagree.
 
 - per_door: one portion per door (门). Households sharing a door have the same (building, door);
   the door's portion is entitled to its lowest-id household with anyone living in it (the first

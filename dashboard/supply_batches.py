@@ -1,8 +1,8 @@
 """Supply batches and their allocation rule (the entitlement), as the rest of supplies reads them.
 
-The allocation rule lives in ONE place, `entitlement(rule)`: the households a batch is owed to and
-how many portions each. Preview, delivery, coverage, reconciliation and the squads' sheets all
-join on it, so they can never disagree.
+The allocation rule lives in ONE place, `owed_terms(rule)` and the subquery built on it,
+`entitlement(rule)`: the households a batch is owed to and how many portions each. Preview,
+delivery, coverage, reconciliation and the squads' sheets all read it, so they can never disagree.
 
 - per_door: one portion per door (门). Households sharing a door have the same (building, door);
   the door's portion is entitled to its lowest-id household with anyone living in it (the first
@@ -53,29 +53,35 @@ class Rule:
         return cls(batch.rule, batch.large_threshold, batch.large_portions)
 
 
-def entitlement(rule: Rule) -> Any:
-    """The households a batch with this rule is owed to, as a subquery (one row per household).
+def owed_terms(rule: Rule) -> tuple[Any, Any]:
+    """The rule over Household rows: (who is owed, as a condition; their portions, as an expression).
 
-    Columns: household_id, building_id, door, room, size, head_name, grid_id, compound_id, portions.
+    entitlement() is built on it; a read that must also see the households owed nothing (a delivery
+    made to one of them: supply_visits) uses the condition itself.
     """
     lived_in = Household.size >= 1
     if rule.rule == "per_door":
         door_heads = (
             select(func.min(Household.id)).where(lived_in).group_by(Household.building_id, Household.door)
         )
-        owed = Household.id.in_(door_heads)
-        portions: Any = literal(1, Integer)
-    elif rule.rule == "per_household":
-        owed = lived_in
-        portions = literal(1, Integer)
-    elif rule.rule == "large_household":
-        owed = lived_in
+        return Household.id.in_(door_heads), literal(1, Integer)
+    if rule.rule == "per_household":
+        return lived_in, literal(1, Integer)
+    if rule.rule == "large_household":
         portions = case(
             (Household.size >= rule.large_threshold, literal(rule.large_portions, Integer)),
             else_=literal(1, Integer),
         )
-    else:
-        raise ValueError(f"unknown rule {rule.rule}")
+        return lived_in, portions
+    raise ValueError(f"unknown rule {rule.rule}")
+
+
+def entitlement(rule: Rule) -> Any:
+    """The households a batch with this rule is owed to, as a subquery (one row per household).
+
+    Columns: household_id, building_id, door, room, size, head_name, grid_id, compound_id, portions.
+    """
+    owed, portions = owed_terms(rule)
     return (
         select(
             Household.id.label("household_id"),

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import (
+    Select,
+    case,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from dashboard.config import end_of
 from dashboard.supply_batches import LEVELS, Rule, _rule, batches, current_batch, entitlement
+from dashboard.supply_visits import Visits, visits
 from db.models import (
     Building,
     Compound,
@@ -25,15 +32,6 @@ from db.models import (
     Household,
     SupplyBatch,
 )
-
-
-def _reached(batch_id: int, as_of: dt.date) -> Any:
-    """The batch's delivery rows recorded by the end of as_of, as a subquery."""
-    return (
-        select(Delivery.household_id, Delivery.status, Delivery.portions)
-        .where(Delivery.batch_id == batch_id, Delivery.at <= end_of(as_of))
-        .subquery("reached")
-    )
 
 
 def _is(status_col: Any, status: str) -> Any:
@@ -63,6 +61,106 @@ def _reached_counts(session: Session, batch_id: int, as_of: dt.date, ent: Any, k
     return {row[0]: [int(v) for v in row[1:]] for row in session.execute(stmt.group_by(key))}
 
 
+# not_reached()'s columns.
+NOT_REACHED_COLUMNS = [
+    "household_id", "grid_id", "grid", "compound", "building", "door", "room", "size", "portions",
+    "head_name", "status",
+]  # fmt: skip
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+COVERAGE_COUNTS = [
+    "households_entitled",
+    "households_reached",
+    "not_found",
+    "refused",
+    "portions_needed",
+    "portions_delivered",
+]
+
+
+@cache
+def _owed_statement(rule: Rule, level: str) -> tuple[list[str], Select]:
+    """(key columns, statement) of _owed_by(), built once per process."""
+    ent = entitlement(rule)
+    ids = {
+        "grid": [ent.c.grid_id],
+        "compound": [ent.c.compound_id],
+        "building": [ent.c.building_id, ent.c.grid_id],
+    }
+    owed = (
+        select(
+            *ids[level],
+            func.count().label("entitled"),
+            func.coalesce(func.sum(ent.c.portions), 0).label("needed"),
+        )
+        .group_by(*ids[level])
+        .subquery("owed")
+    )
+    if level == "grid":
+        keys = [owed.c.grid_id.label("grid_id"), Grid.name.label("grid")]
+        joins = [(Grid, Grid.id == owed.c.grid_id)]
+        order = Grid.number
+    elif level == "compound":
+        keys = [owed.c.compound_id.label("compound_id"), Compound.name.label("compound")]
+        joins = [(Compound, Compound.id == owed.c.compound_id)]
+        order = owed.c.compound_id
+    else:
+        keys = [
+            owed.c.building_id.label("building_id"),
+            Building.name.label("building"),
+            Compound.name.label("compound"),
+            owed.c.grid_id.label("grid_id"),
+            Grid.name.label("grid"),
+        ]
+        joins = [
+            (Building, Building.id == owed.c.building_id),
+            (Compound, Compound.id == Building.compound_id),
+            (Grid, Grid.id == owed.c.grid_id),
+        ]
+        order = owed.c.building_id
+    stmt = select(*keys, owed.c.entitled, owed.c.needed).select_from(owed)
+    for model, on in joins:
+        stmt = stmt.outerjoin(model, on)
+    return [k.key for k in keys], stmt.order_by(order)
+
+
+def _owed_by(session: Session, rule: Rule, level: str) -> tuple[list[str], list[Any]]:
+    """(key columns, rows of keys + households entitled + portions needed) per grid, compound or
+    building, in coverage()'s order. Counted per id first; the names are joined to those rows."""
+    names, stmt = _owed_statement(rule, level)
+    return names, session.connection().execute(stmt).all()
+
+
+def coverage_rows(session: Session, rule: Rule, level: str, seen: Visits) -> tuple[list[str], list[tuple]]:
+    """coverage()'s key columns and rows (keys, then COVERAGE_COUNTS) from a batch's visits."""
+    if level not in LEVELS:
+        raise ValueError(level)
+    names, owed = _owed_by(session, rule, level)
+    open_ = seen.open_by(names[0])
+    none = [0, 0, 0, 0, 0]
+    rows = []
+    for *keys, entitled, needed in owed:
+        missing, not_found, refused, short, beyond = open_.get(keys[0], none)
+        rows.append(
+            (*keys, entitled, entitled - missing, not_found, refused, needed, needed - short + beyond)
+        )
+    return names, rows
+
+
+def coverage_of(session: Session, rule: Rule, level: str, seen: Visits) -> pd.DataFrame:
+    """coverage() of a batch with this rule from its visits (read once for several uses)."""
+    names, rows = coverage_rows(session, rule, level, seen)
+    df = pd.DataFrame(rows, columns=[*names, *COVERAGE_COUNTS])
+    for col in COVERAGE_COUNTS:
+        df[col] = df[col].astype(int)
+    df["coverage"] = (
+        df["households_reached"] / df["households_entitled"].where(df["households_entitled"] > 0)
+    ).astype(float)
+    return df
+
+
 def coverage(session: Session, batch_id: int, as_of: dt.date, level: str = "grid") -> pd.DataFrame:
     """Households reached / entitled and portions delivered / needed per grid, compound or building.
 
@@ -72,63 +170,7 @@ def coverage(session: Session, batch_id: int, as_of: dt.date, level: str = "grid
     if level not in LEVELS:
         raise ValueError(level)
     _name, rule = _rule(session, batch_id)
-    ent = entitlement(rule)
-    if level == "grid":
-        keys = [ent.c.grid_id.label("grid_id"), Grid.name.label("grid")]
-        joins = [(Grid, Grid.id == ent.c.grid_id)]
-        group = [ent.c.grid_id, Grid.name, Grid.number]
-        order = [Grid.number]
-    elif level == "compound":
-        keys = [ent.c.compound_id.label("compound_id"), Compound.name.label("compound")]
-        joins = [(Compound, Compound.id == ent.c.compound_id)]
-        group = [ent.c.compound_id, Compound.name]
-        order = [ent.c.compound_id]
-    else:
-        keys = [
-            ent.c.building_id.label("building_id"),
-            Building.name.label("building"),
-            Compound.name.label("compound"),
-            ent.c.grid_id.label("grid_id"),
-            Grid.name.label("grid"),
-        ]
-        joins = [
-            (Building, Building.id == ent.c.building_id),
-            (Compound, Compound.id == Building.compound_id),
-            (Grid, Grid.id == ent.c.grid_id),
-        ]
-        group = [ent.c.building_id, Building.name, Compound.name, ent.c.grid_id, Grid.name]
-        order = [ent.c.building_id]
-    stmt = select(
-        *keys,
-        func.count().label("households_entitled"),
-        func.coalesce(func.sum(ent.c.portions), 0).label("portions_needed"),
-    ).select_from(ent)
-    for model, on in joins:
-        stmt = stmt.outerjoin(model, on)
-    owed = session.execute(stmt.group_by(*group).order_by(*order)).all()
-    reached = _reached_counts(session, batch_id, as_of, ent, group[0])
-    none = [0] * len(REACHED_COUNTS)
-    rows = []
-    for row in owed:
-        *names, entitled, needed = row
-        got, not_found, refused, delivered = reached.get(names[0], none)
-        rows.append((*names, entitled, got, not_found, refused, needed, delivered))
-    names = [k.key for k in keys]
-    counts = [
-        "households_entitled",
-        "households_reached",
-        "not_found",
-        "refused",
-        "portions_needed",
-        "portions_delivered",
-    ]
-    df = pd.DataFrame(rows, columns=[*names, *counts])
-    for col in counts:
-        df[col] = df[col].astype(int)
-    df["coverage"] = (
-        df["households_reached"] / df["households_entitled"].where(df["households_entitled"] > 0)
-    ).astype(float)
-    return df
+    return coverage_of(session, rule, level, visits(session, batch_id, as_of, rule))
 
 
 def building_coverage(session: Session, batch_id: int, as_of: dt.date) -> pd.DataFrame:
@@ -146,34 +188,9 @@ def not_reached(session: Session, batch_id: int, as_of: dt.date, grid_id: int | 
     Columns: household_id, grid_id, grid, compound, building, door, room, size, portions, head_name, status.
     """
     _name, rule = _rule(session, batch_id)
-    ent = entitlement(rule)
-    got = _reached(batch_id, as_of)
-    stmt = (
-        select(
-            ent.c.household_id,
-            ent.c.grid_id,
-            Grid.name.label("grid"),
-            Compound.name.label("compound"),
-            Building.name.label("building"),
-            ent.c.door,
-            ent.c.room,
-            ent.c.size,
-            ent.c.portions,
-            ent.c.head_name,
-            got.c.status,
-        )
-        .select_from(ent)
-        .join(Building, Building.id == ent.c.building_id)
-        .join(Compound, Compound.id == ent.c.compound_id)
-        .outerjoin(Grid, Grid.id == ent.c.grid_id)
-        .outerjoin(got, got.c.household_id == ent.c.household_id)
-        .where((got.c.status.is_(None)) | (got.c.status != "delivered"))
-        .order_by(Grid.number, ent.c.building_id, ent.c.household_id)
-    )
-    if grid_id is not None:
-        stmt = stmt.where(ent.c.grid_id == grid_id)
-    cols = ["household_id", "grid_id", "grid", "compound", "building", "door", "room", "size", "portions"]
-    return pd.DataFrame([tuple(r) for r in session.execute(stmt)], columns=[*cols, "head_name", "status"])
+    seen = visits(session, batch_id, as_of, rule, tuple(NOT_REACHED_COLUMNS))
+    width = len(NOT_REACHED_COLUMNS)
+    return pd.DataFrame([r[:width] for r in seen.not_reached(grid_id)], columns=NOT_REACHED_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,23 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard import distribution, survey
+from dashboard import distribution, supply_coverage, survey
+from dashboard.config import end_of
 from dashboard.i18n import code, t
 from dashboard.supplies import allocation_preview
-from dashboard.supply_batches import Rule, batches, current_batch, get_batch, portions_out
-from dashboard.supply_coverage import coverage, not_reached, reconciliation
+from dashboard.supply_batches import Rule, batches, get_batch
+from dashboard.supply_coverage import (
+    NOT_REACHED_COLUMNS,
+    coverage,
+    coverage_of,
+    coverage_rows,
+    reconciliation,
+)
+from dashboard.supply_visits import Visits, visits
+from db.models import SupplyBatch
 
 # Column → catalogue key of its heading (the supplies page's tables).
 HEADINGS = {
@@ -119,6 +129,17 @@ class Batch:
     version: int
 
 
+_PICKER = select(
+    SupplyBatch.id,
+    SupplyBatch.name,
+    SupplyBatch.date,
+    SupplyBatch.rule,
+    SupplyBatch.stock,
+    SupplyBatch.released_at,
+    SupplyBatch.version,
+)
+
+
 @dataclass(frozen=True)
 class BatchPicker:
     """The batches dated up to a day, newest first: their ids, labels, the one being handed out."""
@@ -130,24 +151,29 @@ class BatchPicker:
 
 
 def batch_picker(session: Session, as_of: dt.date, lang: str) -> BatchPicker:
-    """The batch picker of the supplies page as of a day."""
-    listed = batches(session, as_of)
-    ids = [int(i) for i in listed["id"]]
+    """The batch picker of the supplies page as of a day (batches() and current_batch() of the few
+    batch rows, read once)."""
+    end = end_of(as_of)
+    rows = session.connection().execute(_PICKER).all()
+    listed = sorted((r for r in rows if r.date <= as_of), key=lambda r: (r.date, r.id), reverse=True)
+    released = {r.id for r in rows if r.released_at is not None and r.released_at <= end}
+    ids = [int(r.id) for r in listed]
     labels = {
         int(r.id): t(
             "supplies.batch_label",
             lang=lang,
             name=r.name,
             date=r.date.isoformat(),
-            status=t("supplies.status_released" if r.released else "supplies.status_draft", lang=lang),
+            status=t("supplies.status_released" if r.id in released else "supplies.status_draft", lang=lang),
         )
-        for r in listed.itertuples()
+        for r in listed
     }
     found = {
-        int(r.id): Batch(int(r.id), str(r.name), str(r.rule), int(r.stock), bool(r.released), int(r.version))
-        for r in listed.itertuples()
+        int(r.id): Batch(int(r.id), str(r.name), str(r.rule), int(r.stock), r.id in released, int(r.version))
+        for r in listed
     }
-    current = current_batch(session, as_of) if ids else None
+    handed_out = [r for r in rows if r.id in released]
+    current = max(handed_out, key=lambda r: (r.date, r.released_at, r.id)).id if ids and handed_out else None
     return BatchPicker(ids, labels, ids.index(current) if current in ids else 0, found)
 
 
@@ -170,23 +196,53 @@ def _coverage_table(df: pd.DataFrame, level: str, lang: str) -> pd.DataFrame:
     return headed(df, [*LEVEL_KEYS[level], *COVERAGE_COUNTS, "not_found", "refused"], lang)
 
 
+# The households not reached as the coverage section lists them (to mask): NOT_REACHED_SHOWN, grid_id.
+_MISSING_COLUMNS = (*NOT_REACHED_SHOWN, "grid_id")
+
+
 def coverage_view(
     session: Session, batch_id: int, as_of: dt.date, grid_id: int | None, lang: str
 ) -> CoverageView:
     """The coverage section: its figures, its table by grid, the households not reached (of grid_id)."""
-    by_grid = coverage(session, batch_id, as_of, "grid")
-    reached, owed = int(by_grid["households_reached"].sum()), int(by_grid["households_entitled"].sum())
-    out, needed = int(by_grid["portions_delivered"].sum()), int(by_grid["portions_needed"].sum())
-    left = get_batch(session, batch_id).stock - portions_out(session, batch_id, as_of)
+    batch = get_batch(session, batch_id)
+    rule = Rule.of(batch)
+    seen = visits(session, batch_id, as_of, rule, _MISSING_COLUMNS)
+    _keys, rows = coverage_rows(session, rule, "grid", seen)
+    counts = (
+        dict(zip(("grid_id", "grid", *supply_coverage.COVERAGE_COUNTS), zip(*rows, strict=True), strict=True))
+        if rows
+        else {}
+    )
+    reached, owed = sum(counts.get("households_reached", ())), sum(counts.get("households_entitled", ()))
+    out, needed = sum(counts.get("portions_delivered", ())), sum(counts.get("portions_needed", ()))
+    left = batch.stock - out - seen.given_unowed
     kpis = [
         {"label": t("supplies.kpi_households", lang=lang), "value": f"{reached:,} / {owed:,}"},
         {"label": t("supplies.kpi_portions", lang=lang), "value": f"{out:,} / {needed:,}"},
         {"label": t("supplies.kpi_coverage", lang=lang), "value": f"{reached / owed:.1%}" if owed else "-"},
         {"label": t("supplies.kpi_left", lang=lang), "value": f"{left:,}"},
     ]
-    missing = not_reached(session, batch_id, as_of, grid_id)
-    missing = missing.assign(status=_status_words(missing["status"], lang))[[*NOT_REACHED_SHOWN, "grid_id"]]
-    return CoverageView(by_grid.empty, kpis, _coverage_table(by_grid, "grid", lang), missing)
+    if rows:  # the table as _coverage_table(coverage(...)) heads it, made from the rows at once
+        counts["coverage"] = [
+            r / e for r, e in zip(counts["households_reached"], counts["households_entitled"], strict=True)
+        ]
+        shown = [*LEVEL_KEYS["grid"], *COVERAGE_COUNTS, "not_found", "refused"]
+        by_grid = pd.DataFrame({headings(lang)[c]: counts[c] for c in shown})
+    else:
+        by_grid = _coverage_table(coverage_of(session, rule, "grid", seen), "grid", lang)
+    return CoverageView(not rows, kpis, by_grid, _missing(seen, grid_id, lang))
+
+
+def _missing(seen: Visits, grid_id: int | None, lang: str) -> pd.DataFrame:
+    """The households not reached as the coverage section lists them: NOT_REACHED_SHOWN and grid_id,
+    the last visit's outcome in words."""
+    rows = seen.not_reached(grid_id)
+    if not rows:
+        return pd.DataFrame([], columns=NOT_REACHED_COLUMNS).assign(status=[])[list(_MISSING_COLUMNS)]
+    columns = dict(zip(_MISSING_COLUMNS, zip(*rows, strict=True), strict=False))
+    words = {s: code("delivery_status", s, lang) for s in set(columns["status"]) if isinstance(s, str)}
+    columns["status"] = [words.get(s, "") for s in columns["status"]]
+    return pd.DataFrame(columns)
 
 
 def coverage_table(session: Session, batch_id: int, as_of: dt.date, level: str, lang: str) -> pd.DataFrame:
