@@ -1,15 +1,17 @@
 """The map (地图): compounds coloured by zone, grids, buildings, entrances and sampling sites.
 
-The entry the pages use; the work lives in four modules:
+The entry the pages use; the work lives in these modules:
 
-- maps_data: `map_data(session, as_of, hour)` reads what the map shows (aggregated in SQL), and
-  one building's details for the panel beside the map;
-- maps_layers / maps_draw: `build_map(data, ...)` turns it into a folium.Map, a plain function of
-  the data and the display options, testable without Streamlit;
+- maps_data: `map_columns(session, as_of, hour)` reads what the map shows (aggregated in SQL) as
+  plain columns, `map_data` the same as DataFrames; maps_details: one building's details for the
+  panel beside the map, and where the buildings are (to resolve a click);
+- maps_layers / maps_drawn / maps_draw: `build_map(data, ...)` turns either into a folium.Map, a
+  plain function of the data and the display options, testable without Streamlit; each layer's
+  features are written as the JSON text folium puts into the page (maps_geojson's layer classes);
 - maps_coords: the GCJ-02 shift of Amap tiles, distances, which building a click is on;
 - maps_render: `folium_parts(m, key, streamlit_folium)`, the map as streamlit-folium's component arguments.
 
-`built_map` is map_data and build_map together, for the page's shared cache.
+`built_map` is map_columns and build_map together, for the page's shared cache.
 """
 
 from __future__ import annotations
@@ -28,15 +30,8 @@ from dashboard.maps_coords import (
     out_of_china,
     wgs84_to_gcj02,
 )
-from dashboard.maps_data import (
-    BuildingDetails,
-    MapData,
-    building_details,
-    building_locations,
-    entrance_states,
-    map_data,
-    moment_of,
-)
+from dashboard.maps_data import MapColumns, MapData, entrance_states, map_columns, map_data, moment_of
+from dashboard.maps_details import BuildingDetails, building_details, building_locations, has_placed_buildings
 from dashboard.maps_draw import AMAP_URL, BACKGROUND, STYLE, TILES, Legend, build_map, effective_assets
 from dashboard.maps_layers import (
     CLASS_BUILDING,
@@ -72,6 +67,7 @@ __all__ = [
     "ZONE_COLOURS",
     "BuildingDetails",
     "Legend",
+    "MapColumns",
     "MapData",
     "build_map",
     "building_details",
@@ -86,6 +82,8 @@ __all__ = [
     "folium_parts",
     "gcj02_to_wgs84",
     "grids_geojson",
+    "has_placed_buildings",
+    "map_columns",
     "map_data",
     "map_html",
     "moment_of",
@@ -106,9 +104,9 @@ def built_map(
     assets_mode: str = "local",
     compact: bool = False,
 ) -> folium.Map:
-    """map_data + build_map in one call, so the page can cache the built map per day and options."""
+    """map_columns + build_map in one call, so the page can cache the built map per day and options."""
     return build_map(
-        map_data(session, as_of, hour), tiles=tiles, lang=lang, assets_mode=assets_mode, compact=compact
+        map_columns(session, as_of, hour), tiles=tiles, lang=lang, assets_mode=assets_mode, compact=compact
     )
 
 

@@ -7,6 +7,7 @@ rounding as one point at a time).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 
@@ -85,6 +86,18 @@ def _wgs84_to_gcj02_arrays(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray
     return np.where(inside, lon + d_lon, lon), np.where(inside, lat + d_lat, lat)
 
 
+def shifted_arrays(
+    lons: Sequence[float], lats: Sequence[float], shift: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points as drawn, not yet rounded: shifted to GCJ-02 on Amap tiles."""
+    lon = np.asarray(lons, dtype=float)
+    lat = np.asarray(lats, dtype=float)
+    if shift and len(lon):
+        with np.errstate(all="ignore"):
+            lon, lat = _wgs84_to_gcj02_arrays(lon, lat)
+    return lon, lat
+
+
 def shifted_many(
     lons: Sequence[float], lats: Sequence[float], shift: bool
 ) -> tuple[list[float], list[float]]:
@@ -92,12 +105,25 @@ def shifted_many(
 
     Point for point the same numbers as `wgs84_to_gcj02` and `round(v, 7)` give.
     """
-    lon = np.asarray(lons, dtype=float)
-    lat = np.asarray(lats, dtype=float)
-    if shift and len(lon):
-        with np.errstate(all="ignore"):
-            lon, lat = _wgs84_to_gcj02_arrays(lon, lat)
+    lon, lat = shifted_arrays(lons, lats, shift)
     return [round(v, 7) for v in lon.tolist()], [round(v, 7) for v in lat.tolist()]
+
+
+def json_numbers(values: Sequence[float]) -> list[str]:
+    """Each value (a float) rounded to 7 decimals as JSON writes it: json.dumps(round(v, 7)).
+
+    For a coordinate (0.0001 <= |v| < 1e6) that is its 7 decimals without trailing zeros: ".7f"
+    rounds as round() does, and with 13 significant digits at most no shorter text reads back as
+    the same float (tests/test_map.py checks it against json.dumps on millions of values).
+    """
+    out = []
+    for v in values:
+        if 1e-4 <= abs(v) < 1e6:
+            text = f"{v:.7f}".rstrip("0")
+            out.append(text + "0" if text[-1] == "." else text)
+        else:
+            out.append(json.dumps(round(v, 7)))
+    return out
 
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

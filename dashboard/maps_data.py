@@ -1,18 +1,21 @@
-"""What the map shows, read from the database: `map_data`, `building_locations`, `building_details`.
+"""What the map shows, read from the database: `map_columns` (plain columns, what the map is drawn
+from) and `map_data` (the same as DataFrames), and `entrance_states`.
 
-Every read is a few aggregated Core queries; the zones come from dashboard/zones.py (worked out
-once per map, for the buildings and their compounds alike).
+Each layer is one or two Core queries, aggregated in SQL (the buildings with their households,
+latest case and active cases in one statement); the zones follow dashboard/zones.py's rule,
+worked out once per map for the buildings and their compounds alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, Row, Select, and_, cast, func, select
+from sqlalchemy import Integer, Row, Select, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import overview, zones
@@ -20,7 +23,6 @@ from db.models import (
     Building,
     Case,
     Compound,
-    DisinfectionRecord,
     DutyShift,
     Entrance,
     EntranceChange,
@@ -30,6 +32,18 @@ from db.models import (
     Resident,
     SamplingSite,
 )
+
+Columns = dict[str, list[Any]]
+
+COMPOUND_COLUMNS = ["compound_id", "name", "kind", "polygon", "zone", "steps_down_on", "sealed_buildings"]
+GRID_COLUMNS = ["grid_id", "number", "name", "leader", "polygon"]
+BUILDING_COLUMNS = [
+    "building_id", "name", "compound_id", "compound", "grid_id", "grid_number", "lat", "lon",
+    "households", "active_cases", "zone", "steps_down_on",
+]  # fmt: skip
+ENTRANCE_COLUMNS = ["entrance_id", "name", "road", "lat", "lon", "is_open", "guards"]
+SITE_COLUMNS = ["site_id", "name", "lat", "lon"]
+_OBJECT = ("steps_down_on",)  # date or None: kept as objects
 
 
 @dataclass
@@ -46,13 +60,81 @@ class MapData:
     center: tuple[float, float] | None = None  # (lat, lon), WGS-84
 
 
+@dataclass
+class MapColumns:
+    """MapData as plain columns (name → values, one list per column), as read from the rows.
+
+    The map is drawn from these: thousands of buildings never go through a DataFrame on their way
+    to the page. `frames()` gives the MapData, `of(data)` the columns of one.
+    """
+
+    as_of: dt.date
+    moment: dt.datetime
+    compounds: Columns
+    grids: Columns
+    buildings: Columns
+    entrances: Columns
+    sites: Columns
+    center: tuple[float, float] | None = None
+
+    @classmethod
+    def of(cls, data: MapData | MapColumns) -> MapColumns:
+        if isinstance(data, MapColumns):
+            return data
+        layers = {
+            f.name: {name: values.tolist() for name, values in getattr(data, f.name).items()}
+            for f in fields(MapData)
+            if f.name in _LAYERS
+        }
+        return cls(as_of=data.as_of, moment=data.moment, center=data.center, **layers)
+
+    def frames(self) -> MapData:
+        buildings = _table(self.buildings, BUILDING_COLUMNS)
+        if buildings.empty:
+            buildings = buildings.assign(zone="precaution", steps_down_on=None)
+        compounds = _table(self.compounds, COMPOUND_COLUMNS)
+        if compounds.empty:
+            compounds = compounds.drop(columns=["zone", "steps_down_on", "sealed_buildings"]).assign(
+                zone=pd.Series(dtype=str), steps_down_on=None, sealed_buildings=0
+            )
+        elif not self.buildings["building_id"]:  # no building gave a zone: all filled in
+            compounds["zone"] = compounds["zone"].astype(object)
+        return MapData(
+            as_of=self.as_of,
+            moment=self.moment,
+            compounds=compounds,
+            grids=_table(self.grids, GRID_COLUMNS),
+            buildings=buildings,
+            entrances=_table(self.entrances, ENTRANCE_COLUMNS),
+            sites=_table(self.sites, SITE_COLUMNS),
+            center=self.center,
+        )
+
+
+_LAYERS = ("compounds", "grids", "buildings", "entrances", "sites")
+
+
+def _table(columns: Columns, names: list[str]) -> pd.DataFrame:
+    """The DataFrame of one layer's columns (no rows: every column of object dtype)."""
+    if not columns[names[0]]:
+        return pd.DataFrame([], columns=names)
+    return pd.DataFrame(
+        {n: pd.Series(columns[n], dtype=object) if n in _OBJECT else columns[n] for n in names}
+    )
+
+
 def _frame(rows: Sequence[Sequence[Any]], columns: list[str]) -> pd.DataFrame:
     """pd.DataFrame(rows, columns=columns), built column by column (far quicker from SQL rows)."""
     if not rows:
         return pd.DataFrame(rows, columns=columns)
-    return pd.DataFrame(
-        {name: list(values) for name, values in zip(columns, zip(*rows, strict=True), strict=True)}
-    )
+    return pd.DataFrame(_columns(rows, columns))
+
+
+def _columns(rows: Sequence[Sequence[Any]], names: list[str]) -> Columns:
+    """Rows as columns: name → list of values."""
+    if not rows:
+        return {name: [] for name in names}
+    return {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
 
 
 def _core_rows(session: Session, stmt: Select) -> Sequence[Row]:
@@ -70,80 +152,90 @@ def moment_of(as_of: dt.date, hour: int | None) -> dt.datetime:
     return dt.datetime.combine(as_of, dt.time(min(max(hour, 0), 23), 30))
 
 
-def _compounds(session: Session, as_of: dt.date, building_zones: pd.DataFrame) -> pd.DataFrame:
-    rows = session.execute(
-        select(Compound.id, Compound.name, Compound.kind, Compound.polygon).order_by(Compound.id)
-    ).all()
-    df = _frame(rows, ["compound_id", "name", "kind", "polygon"])
-    cz = zones.compound_zones(session, as_of, building_zones)
-    if df.empty:
-        return df.assign(zone=pd.Series(dtype=str), steps_down_on=None, sealed_buildings=0)
-    df = df.merge(cz, on="compound_id", how="left")
-    df["zone"] = df["zone"].fillna("precaution")
-    df["sealed_buildings"] = df["sealed_buildings"].fillna(0).astype(int)
-    return df
+# --- the layers -----------------------------------------------------------------------------
 
 
-def _grids(session: Session) -> pd.DataFrame:
-    rows = session.execute(
-        select(Grid.id, Grid.number, Grid.name, Person.name, Grid.polygon)
-        .outerjoin(Person, Person.id == Grid.leader_id)
-        .order_by(Grid.number)
-    ).all()
-    return _frame(rows, ["grid_id", "number", "name", "leader", "polygon"])
-
-
-def _buildings(session: Session, as_of: dt.date, building_zones: pd.DataFrame) -> pd.DataFrame:
-    """Every building with its place, households, active cases and zone."""
+def _buildings(
+    session: Session, as_of: dt.date, announced: dict[str, dict[int, str]], compounds: Columns, grids: Columns
+) -> Columns:
+    """Every building with its place, households, active cases and zone (its compound's name and
+    its grid's number from those layers' rows)."""
     rows = _core_rows(
         session,
         select(
-            Building.id,
-            Building.name,
-            Building.compound_id,
-            Compound.name,
-            Building.grid_id,
-            Grid.number,
-            Building.lat,
-            Building.lon,
-        )
-        .join(Compound, Compound.id == Building.compound_id)
-        .outerjoin(Grid, Grid.id == Building.grid_id)
-        .order_by(Building.id),
+            Building.id, Building.name, Building.compound_id, Building.grid_id, Building.lat, Building.lon
+        ).order_by(Building.id),
     )
     households = dict(
         _core_rows(
             session, select(Household.building_id, func.count(Household.id)).group_by(Household.building_id)
         )
     )
-    active = dict(
-        session.execute(
-            select(Household.building_id, func.count(Case.id))
+    # Per building: the day of its latest case (its zone) and how many of its cases are active.
+    # Only the cases that can tell either are read: those found within the zone rule's days (an
+    # older latest case leaves the building in precaution, as no case does) and those still
+    # active; on a quiet day that is none of the many found weeks before.
+    rule = zones.rule_for(session)
+    recent = as_of - dt.timedelta(days=max(rule.sealed_days, rule.controlled_days))
+    recovered_later = or_(Case.recovered_on.is_(None), Case.recovered_on > as_of)
+    cases = {
+        building_id: (last_case, active)
+        for building_id, last_case, active in _core_rows(
+            session,
+            select(
+                Household.building_id, func.max(Case.found_on), func.sum(case((recovered_later, 1), else_=0))
+            )
             .join(Resident, Resident.household_id == Household.id)
             .join(Case, Case.resident_id == Resident.id)
-            .where(overview.active_case(as_of))
-            .group_by(Household.building_id)
-        ).all()
+            .where(Case.found_on <= as_of, or_(Case.found_on > recent, recovered_later))
+            .group_by(Household.building_id),
+        )
+    }
+    out = _columns(rows, ["building_id", "name", "compound_id", "grid_id", "lat", "lon"])
+    ids = out["building_id"]
+    compound_name = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
+    grid_number = dict(zip(grids["grid_id"], grids["number"], strict=True))
+    none = (None, 0)
+    of = [cases.get(b, none) for b in ids]
+    out["compound"] = [compound_name[c] for c in out["compound_id"]]
+    out["grid_number"] = [grid_number.get(g) for g in out["grid_id"]]
+    out["households"] = [households.get(b, 0) for b in ids]
+    out["active_cases"] = [int(c[1]) for c in of]
+    out["zone"], out["steps_down_on"] = zones.zoned(
+        rule, as_of, ids, [c[0] for c in of], announced["building"]
     )
-    columns = ["building_id", "name", "compound_id", "compound", "grid_id", "grid_number", "lat", "lon"]
-    columns += ["households", "active_cases"]
-    rows = [(*r, households.get(r[0], 0), active.get(r[0], 0)) for r in rows]
-    df = _frame(rows, columns)
-    if df.empty or building_zones.empty:
-        return df.assign(zone="precaution", steps_down_on=None)
-    if df["building_id"].equals(building_zones["building_id"]):  # both list every building, by id
-        return df.assign(zone=building_zones["zone"], steps_down_on=building_zones["steps_down_on"])
-    return df.merge(
-        building_zones[["building_id", "zone", "steps_down_on"]], on="building_id", how="left"
-    ).fillna({"zone": "precaution"})
+    return {name: out[name] for name in BUILDING_COLUMNS}
 
 
-def entrance_states(session: Session, moment: dt.datetime) -> pd.DataFrame:
-    """Every entrance at a moment: entrance_id, name, road, lat, lon, is_open, guards (on duty then).
+def _compounds(session: Session) -> Columns:
+    rows = _core_rows(
+        session, select(Compound.id, Compound.name, Compound.kind, Compound.polygon).order_by(Compound.id)
+    )
+    return _columns(rows, COMPOUND_COLUMNS[:4])
 
-    The state comes from the entrance's history: its latest change at or before the moment; before
-    its first change the opposite of that change; with no history at all, its current flag.
-    """
+
+def _compound_zones(compounds: Columns, buildings: Columns, announced: dict[str, dict[int, str]]) -> None:
+    """Each compound's zone: the strictest of its buildings' (precaution with none)."""
+    of = zones.strictest(buildings["compound_id"], buildings["zone"], buildings["steps_down_on"], announced)
+    none = ("precaution", math.nan, 0)  # a compound without buildings
+    zoned = [of.get(c, none) for c in compounds["compound_id"]]
+    compounds["zone"] = [z[0] for z in zoned]
+    compounds["steps_down_on"] = [z[1] for z in zoned]
+    compounds["sealed_buildings"] = [z[2] for z in zoned]
+
+
+def _grids(session: Session) -> Columns:
+    rows = _core_rows(
+        session,
+        select(Grid.id, Grid.number, Grid.name, Person.name, Grid.polygon)
+        .outerjoin(Person, Person.id == Grid.leader_id)
+        .order_by(Grid.number),
+    )
+    return _columns(rows, GRID_COLUMNS)
+
+
+def _entrances(session: Session, moment: dt.datetime) -> Columns:
+    """Every entrance at a moment, with its state then and the guards on duty (see entrance_states)."""
     latest = (
         select(EntranceChange.entrance_id, func.max(EntranceChange.at).label("at"))
         .where(EntranceChange.at <= moment)
@@ -157,7 +249,8 @@ def entrance_states(session: Session, moment: dt.datetime) -> pd.DataFrame:
     )
     was = EntranceChange.__table__.alias("was")
     first_change = EntranceChange.__table__.alias("first_change")
-    rows = session.execute(
+    rows = _core_rows(
+        session,
         select(
             Entrance.id,
             Entrance.name,
@@ -175,53 +268,62 @@ def entrance_states(session: Session, moment: dt.datetime) -> pd.DataFrame:
             first_change, and_(first_change.c.entrance_id == Entrance.id, first_change.c.at == first.c.at)
         )
         .group_by(Entrance.id, Entrance.name, Entrance.road, Entrance.lat, Entrance.lon, Entrance.is_open)
-        .order_by(Entrance.id)
-    ).all()
+        .order_by(Entrance.id),
+    )
     guards: dict[int, list[str]] = {}
-    for entrance_id, name in session.execute(
+    for entrance_id, name in _core_rows(
+        session,
         select(DutyShift.entrance_id, Person.name)
         .join(Person, Person.id == DutyShift.person_id)
         .where(DutyShift.entrance_id.is_not(None), DutyShift.starts_at <= moment, DutyShift.ends_at > moment)
-        .order_by(DutyShift.entrance_id, Person.name)
-    ).all():
+        .order_by(DutyShift.entrance_id, Person.name),
+    ):
         guards.setdefault(int(entrance_id), []).append(name)
-    out = []
+    out: Columns = {name: [] for name in ENTRANCE_COLUMNS}
     for eid, name, road, lat, lon, flag, was_open, first_open in rows:
+        # The latest change at or before the moment; before the first change the opposite of it;
+        # with no history at all, the entrance's current flag.
         if was_open is not None:
             is_open = bool(was_open)
         elif first_open is not None:
             is_open = not bool(first_open)
         else:
             is_open = bool(flag)
-        out.append(
-            {
-                "entrance_id": int(eid),
-                "name": name,
-                "road": road,
-                "lat": lat,
-                "lon": lon,
-                "is_open": is_open,
-                "guards": guards.get(int(eid), []),
-            }
-        )
-    return pd.DataFrame(out, columns=["entrance_id", "name", "road", "lat", "lon", "is_open", "guards"])
+        for column, value in zip(
+            ENTRANCE_COLUMNS,
+            (int(eid), name, road, lat, lon, is_open, guards.get(int(eid), [])),
+            strict=True,
+        ):
+            out[column].append(value)
+    return out
 
 
-def _sites(session: Session) -> pd.DataFrame:
-    rows = session.execute(
+def entrance_states(session: Session, moment: dt.datetime) -> pd.DataFrame:
+    """Every entrance at a moment: entrance_id, name, road, lat, lon, is_open, guards (on duty then).
+
+    The state comes from the entrance's history: its latest change at or before the moment; before
+    its first change the opposite of that change; with no history at all, its current flag.
+    """
+    return _table(_entrances(session, moment), ENTRANCE_COLUMNS)
+
+
+def _sites(session: Session) -> Columns:
+    rows = _core_rows(
+        session,
         select(SamplingSite.id, SamplingSite.name, SamplingSite.lat, SamplingSite.lon).order_by(
             SamplingSite.id
-        )
-    ).all()
-    return _frame(rows, ["site_id", "name", "lat", "lon"])
+        ),
+    )
+    return _columns(rows, SITE_COLUMNS)
 
 
-def _center(session: Session, compounds: pd.DataFrame, buildings: pd.DataFrame) -> tuple[float, float] | None:
+def _center(session: Session, compounds: Columns, buildings: Columns) -> tuple[float, float] | None:
+    """The middle of every outline point and placed building; else the committee's centre."""
     lats = [lat for poly in compounds["polygon"] if poly for _, lat in poly]
     lons = [lon for poly in compounds["polygon"] if poly for lon, _ in poly]
-    placed = buildings["lat"].notna().tolist()
-    lats += [a for a, ok in zip(buildings["lat"].tolist(), placed, strict=True) if ok]
-    lons += [o for o, ok in zip(buildings["lon"].tolist(), placed, strict=True) if ok]
+    placed = [lat is not None for lat in buildings["lat"]]
+    lats += [a for a, ok in zip(buildings["lat"], placed, strict=True) if ok]
+    lons += [o for o, ok in zip(buildings["lon"], placed, strict=True) if ok]
     if lats:
         return (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
     from dashboard.config import committee
@@ -232,112 +334,25 @@ def _center(session: Session, compounds: pd.DataFrame, buildings: pd.DataFrame) 
     return None
 
 
-def map_data(session: Session, as_of: dt.date, hour: int | None = None) -> MapData:
-    """Everything the map shows as of a day; guards as on duty at `hour` of that day."""
+def map_columns(session: Session, as_of: dt.date, hour: int | None = None) -> MapColumns:
+    """Everything the map shows as of a day, as columns; guards as on duty at `hour` of that day."""
     moment = moment_of(as_of, hour)
-    building_zones = zones.building_zones(session, as_of)
-    compounds = _compounds(session, as_of, building_zones)
-    buildings = _buildings(session, as_of, building_zones)
-    return MapData(
+    announced = zones.overrides(session, as_of)
+    compounds, grids = _compounds(session), _grids(session)
+    buildings = _buildings(session, as_of, announced, compounds, grids)
+    _compound_zones(compounds, buildings, announced)
+    return MapColumns(
         as_of=as_of,
         moment=moment,
         compounds=compounds,
-        grids=_grids(session),
+        grids=grids,
         buildings=buildings,
-        entrances=entrance_states(session, moment),
+        entrances=_entrances(session, moment),
         sites=_sites(session),
         center=_center(session, compounds, buildings),
     )
 
 
-# --- one building ---------------------------------------------------------------------------
-
-
-def building_locations(session: Session) -> pd.DataFrame:
-    """building_id, lat, lon of every placed building (for resolving clicks)."""
-    rows = _core_rows(
-        session,
-        select(Building.id, Building.lat, Building.lon).where(
-            Building.lat.is_not(None), Building.lon.is_not(None)
-        ),
-    )
-    return _frame(rows, ["building_id", "lat", "lon"])
-
-
-@dataclass
-class BuildingDetails:
-    """One building as the details panel shows it (names still unmasked: the page masks them)."""
-
-    building_id: int
-    name: str
-    compound: str
-    grid_id: int | None
-    grid_number: int | None
-    zone: str
-    steps_down_on: dt.date | None
-    households: int
-    residents: int
-    active_cases: int
-    cases: pd.DataFrame  # the building's active cases: name, grid_id, found_on, status, severity
-    last_disinfection: dt.datetime | None
-    batch: str | None  # the current supply batch
-    entitled: int
-    delivered: int
-
-
-def building_details(session: Session, building_id: int, as_of: dt.date) -> BuildingDetails | None:
-    """The details panel of one building as of a day: counts, active cases, disinfection, delivery."""
-    row = session.execute(
-        select(Building.id, Building.name, Compound.name, Building.grid_id, Grid.number)
-        .join(Compound, Compound.id == Building.compound_id)
-        .outerjoin(Grid, Grid.id == Building.grid_id)
-        .where(Building.id == building_id)
-    ).first()
-    if row is None:
-        return None
-    households, residents = session.execute(
-        select(func.count(func.distinct(Household.id)), func.count(Resident.id))
-        .select_from(Household)
-        .outerjoin(Resident, Resident.household_id == Household.id)
-        .where(Household.building_id == building_id)
-    ).one()
-    cases = pd.DataFrame(
-        session.execute(
-            select(Resident.name, Case.found_on, Case.status, Case.severity)
-            .join(Household, Household.id == Resident.household_id)
-            .join(Case, Case.resident_id == Resident.id)
-            .where(Household.building_id == building_id, overview.active_case(as_of))
-            .order_by(Case.found_on, Case.id)
-        ).all(),
-        columns=["name", "found_on", "status", "severity"],
-    )
-    cases.insert(1, "grid_id", row[3])
-    end = overview.end_of(as_of)
-    last_disinfection = session.scalar(
-        select(func.max(DisinfectionRecord.at)).where(
-            DisinfectionRecord.building_id == building_id,
-            DisinfectionRecord.at <= end,
-        )
-    )
-    zone_rows = zones.building_zones(session, as_of)
-    mine = zone_rows[zone_rows["building_id"] == building_id]
-    zone = str(mine["zone"].iloc[0]) if not mine.empty else "precaution"
-    steps = mine["steps_down_on"].iloc[0] if not mine.empty else None
-    supply = overview.batch_coverage_of_building(session, as_of, building_id)
-    return BuildingDetails(
-        building_id=int(row[0]),
-        name=row[1],
-        compound=row[2],
-        grid_id=row[3],
-        grid_number=row[4],
-        zone=zone,
-        steps_down_on=steps if isinstance(steps, dt.date) else None,
-        households=int(households or 0),
-        residents=int(residents or 0),
-        active_cases=len(cases),
-        cases=cases,
-        last_disinfection=last_disinfection,
-        batch=supply[0],
-        entitled=supply[1],
-        delivered=supply[2],
-    )
+def map_data(session: Session, as_of: dt.date, hour: int | None = None) -> MapData:
+    """Everything the map shows as of a day; guards as on duty at `hour` of that day."""
+    return map_columns(session, as_of, hour).frames()

@@ -10,21 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
-from folium.features import GeoJsonStyleMapper
-from folium.map import Layer
+from branca.element import MacroElement
 from folium.template import Template
-from folium.utilities import get_obj_in_upper_tree
 
 from dashboard import assets
 from dashboard.i18n import code, t
 from dashboard.maps_coords import wgs84_to_gcj02
-from dashboard.maps_data import MapData
+from dashboard.maps_data import MapColumns, MapData
+from dashboard.maps_drawn import Drawn
+from dashboard.maps_geojson import FieldsTooltip, PreparedFeatures, PreparedGeoJson, TextElement
 from dashboard.maps_layers import (
     _GRID_LABELS,
     GRID_COLOUR,
     ZONE_COLOURS,
-    Drawn,
     _building_style,
     _compound_style,
     _entrance_style,
@@ -75,44 +73,6 @@ class Legend(MacroElement):
         self._name = "Legend"
         self.content = content
         self.position = position
-
-
-class GeoJsonLayer(folium.GeoJson):
-    """folium.GeoJson that works out its style map once per distinct style, not once per feature.
-
-    folium turns every feature's style into JSON to group the features sharing one (thousands of
-    buildings, three zone colours); this layer does that once per distinct style, with the same
-    result (tests/test_map.py compares it with folium's own mapping).
-    """
-
-    def render(self, **kwargs: Any) -> None:
-        features = self.data["features"]
-        if not self.style or self.highlight or not features or self.feature_identifier != "feature.id":
-            super().render(**kwargs)
-            return
-        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
-        mapping: dict[str, list[Any]] = {}
-        keys: dict[tuple[Any, ...], str] = {}
-        for feature in features:
-            content = self.style_function(feature)
-            try:  # the style's items and their types: equal ones give the same JSON (-0.0 aside)
-                seen = (tuple(content.items()), tuple(map(type, content.values())))
-                key = keys.get(seen)
-            except TypeError:  # a value that cannot be a dict key (a list, say)
-                seen, key = None, None
-            if key is None:
-                if any(isinstance(v, MacroElement) for v in content.values()):
-                    super().render(**kwargs)  # folium's way with elements inside a style
-                    return
-                key = GeoJsonStyleMapper._to_key(content)
-                if seen is not None:
-                    keys[seen] = key
-            fid = feature["id"]
-            assert isinstance(fid, (str, int))
-            mapping.setdefault(key, []).append(fid)
-        GeoJsonStyleMapper._set_default_key(mapping)
-        self.style_map = mapping
-        Layer.render(self)  # what folium.GeoJson.render goes on with
 
 
 STYLE = f"""<style>
@@ -184,11 +144,11 @@ def _pin() -> folium.Marker:
 
 
 def _tip() -> folium.GeoJsonTooltip:
-    return folium.GeoJsonTooltip(fields=["tip"], labels=False)
+    return FieldsTooltip(fields=["tip"], labels=False)
 
 
 def build_map(
-    data: MapData,
+    data: MapData | MapColumns,
     *,
     tiles: str = "none",
     lang: str = "zh",
@@ -200,6 +160,7 @@ def build_map(
     Every layer is ONE GeoJSON layer (compounds, grids, buildings, entrances, sites), so the page
     stays as fast with thousands of buildings as with a hundred.
     """
+    data = MapColumns.of(data)
     shift = tiles == "amap"
     drawn = Drawn.of(data, shift)
     center = _point(data.center[1], data.center[0], shift) if data.center else [31.19, 121.33]
@@ -214,14 +175,13 @@ def build_map(
         zoom_delta=0.5,
     )
     _use_assets(m, assets_mode)
-    m.get_root().header.add_child(Element(STYLE), name="juwei_style")
+    m.get_root().header.add_child(TextElement(STYLE), name="juwei_style")
     _tiles(m, tiles, lang)
 
-    def layer(collection: dict[str, Any], name_key: str, **kwargs: Any) -> None:
-        if collection["features"]:
-            GeoJsonLayer(collection, name=safe(t(name_key, lang=lang)), zoom_on_click=False, **kwargs).add_to(
-                m
-            )
+    def layer(features: PreparedFeatures, name_key: str, **kwargs: Any) -> None:
+        if features.ids:
+            name = safe(t(name_key, lang=lang))
+            PreparedGeoJson(features, name=name, zoom_on_click=False, **kwargs).add_to(m)
 
     layer(
         compounds_geojson(data, shift, lang, drawn),
@@ -244,7 +204,7 @@ def build_map(
         "map.layer_buildings",
         marker=folium.CircleMarker(radius=5),
         style_function=_building_style,
-        tooltip=folium.GeoJsonTooltip(
+        tooltip=FieldsTooltip(
             fields=["label", "grid", "zone", "households", "active_cases"], aliases=aliases
         ),
     )

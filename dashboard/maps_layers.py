@@ -1,8 +1,9 @@
 """The map's layers as GeoJSON: compounds, grids, buildings, entrances and sampling sites.
 
 Each layer is one FeatureCollection with pre-escaped text (`safe`) and a style function of one
-property. Coordinates are worked out once per map (`Drawn`), for every layer and the bounds:
-stored WGS-84, shifted to GCJ-02 when drawn on Amap/Gaode tiles.
+property (its style group), written as the JSON text folium puts into the page (maps_drawn).
+Coordinates are worked out once per map (`Drawn`), for every layer and the bounds: stored WGS-84,
+shifted to GCJ-02 when drawn on Amap/Gaode tiles.
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 from folium.utilities import JsCode
 
 from dashboard.i18n import code, t
-from dashboard.maps_coords import shifted_many
-from dashboard.maps_data import MapData
+from dashboard.maps_data import MapColumns, MapData
+from dashboard.maps_drawn import Drawn, FeatureWriter
+from dashboard.maps_geojson import PreparedFeatures
 
 ZONE_COLOURS = {"sealed": "#d62728", "controlled": "#ff7f0e", "precaution": "#2ca02c"}
 GRID_COLOUR = "#3a4a5c"
@@ -52,107 +52,55 @@ def safe(value: Any) -> str:
     return escaped.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
 
-# --- coordinates as drawn -------------------------------------------------------------------
-
-
-@dataclass
-class Drawn:
-    """Every coordinate of a MapData as drawn, (lon, lat) (GeoJSON order), shifted on Amap tiles.
-
-    Rings hold every point of each outline (also of outlines too short to draw); points are None
-    where a place has no coordinates.
-    """
-
-    compounds: list[list[tuple[float, float]]]
-    grids: list[list[tuple[float, float]]]
-    buildings: list[tuple[float, float] | None]
-    entrances: list[tuple[float, float] | None]
-    sites: list[tuple[float, float] | None]
-
-    @classmethod
-    def of(cls, data: MapData, shift: bool) -> Drawn:
-        lons: list[float] = []
-        lats: list[float] = []
-        sizes: list[int] = []  # how many points each ring or frame contributes, in order
-        placed: list[list[bool]] = []
-        for frame in (data.compounds, data.grids):
-            for poly in frame["polygon"].tolist():
-                ring = poly or []
-                lons += [float(p[0]) for p in ring]
-                lats += [float(p[1]) for p in ring]
-                sizes.append(len(ring))
-        for frame in (data.buildings, data.entrances, data.sites):
-            ok = (frame["lat"].notna() & frame["lon"].notna()).tolist()
-            placed.append(ok)
-            lons += [float(v) for v, keep in zip(frame["lon"].tolist(), ok, strict=True) if keep]
-            lats += [float(v) for v, keep in zip(frame["lat"].tolist(), ok, strict=True) if keep]
-        x, y = shifted_many(lons, lats, shift)
-        points = iter(list(zip(x, y, strict=True)))  # (lon, lat) pairs: tuples, no garbage to collect
-        sizes_it = iter(sizes)
-        rings = [
-            [[next(points) for _ in range(next(sizes_it))] for _ in range(len(frame))]
-            for frame in (data.compounds, data.grids)
-        ]
-        singles = [[next(points) if keep else None for keep in ok] for ok in placed]
-        return cls(rings[0], rings[1], *singles)
-
-    def bounds(self) -> list[list[float]] | None:
-        """The box around everything placed: outlines, buildings, entrances and sites, [[s, w], [n, e]]."""
-        points = [p for ring in (*self.compounds, *self.grids) for p in ring]
-        points += [p for frame in (self.buildings, self.entrances, self.sites) for p in frame if p]
-        if not points:
-            return None
-        lons = [p[0] for p in points]
-        lats = [p[1] for p in points]
-        return [[min(lats), min(lons)], [max(lats), max(lons)]]
-
-
-def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _feature(fid: int, geometry: dict[str, Any], **properties: Any) -> dict[str, Any]:
-    return {"type": "Feature", "id": fid, "geometry": geometry, "properties": properties}
-
-
-def _polygon(ring: list[tuple[float, float]]) -> dict[str, Any] | None:
-    if len(ring) < 3:
-        return None
-    ring = list(ring)
-    if ring[0] != ring[-1]:
-        ring.append(ring[0])
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
 def _date(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else ""
 
 
+def _drawn(data: MapData | MapColumns, shift: bool, drawn: Drawn | None) -> tuple[MapColumns, Drawn]:
+    cols = MapColumns.of(data)
+    return cols, drawn or Drawn.of(cols, shift)
+
+
 # --- the layers -----------------------------------------------------------------------------
+# Each writes its features' properties with their keys in sorted order (as folium's JSON has them).
 
 
-def _compound_tip(row: Any, lang: str) -> str:
-    lines = [f"<b>{safe(row.name)}</b>", safe(code("compound_kind", row.kind, lang=lang))]
-    zone_line = safe(code("zone", row.zone, lang=lang))
-    if _date(row.steps_down_on):
-        zone_line += " · " + safe(t("map.steps_down", lang=lang, date=_date(row.steps_down_on)))
+def _compound_tip(name: str, kind: str, zone: str, steps: Any, sealed: int, lang: str) -> str:
+    lines = [f"<b>{safe(name)}</b>", safe(code("compound_kind", kind, lang=lang))]
+    zone_line = safe(code("zone", zone, lang=lang))
+    if _date(steps):
+        zone_line += " · " + safe(t("map.steps_down", lang=lang, date=_date(steps)))
     lines.append(zone_line)
-    if row.sealed_buildings:
-        lines.append(safe(t("map.sealed_buildings", lang=lang, n=int(row.sealed_buildings))))
+    if sealed:
+        lines.append(safe(t("map.sealed_buildings", lang=lang, n=int(sealed))))
     return "<br>".join(lines)
 
 
-def compounds_geojson(data: MapData, shift: bool, lang: str, drawn: Drawn | None = None) -> dict[str, Any]:
+def compounds_geojson(
+    data: MapData | MapColumns, shift: bool, lang: str, drawn: Drawn | None = None
+) -> PreparedFeatures:
     """Compound outlines with their zone code and a pre-escaped tooltip."""
-    drawn = drawn or Drawn.of(data, shift)
-    features = []
-    for row, ring in zip(data.compounds.itertuples(index=False), drawn.compounds, strict=True):
-        geometry = _polygon(ring)
+    cols, drawn = _drawn(data, shift, drawn)
+    c = cols.compounds
+    out = FeatureWriter("tip", "zone_code")
+    shown = []
+    for i, (fid, name, kind, zone, steps, sealed) in enumerate(
+        zip(
+            c["compound_id"],
+            c["name"],
+            c["kind"],
+            c["zone"],
+            c["steps_down_on"],
+            c["sealed_buildings"],
+            strict=True,
+        )
+    ):
+        geometry = drawn.compounds.polygon(i)
+        shown.append(geometry is not None)
         if geometry is not None:
-            features.append(
-                _feature(int(row.compound_id), geometry, zone_code=row.zone, tip=_compound_tip(row, lang))
-            )
-    return _collection(features)
+            tip = _compound_tip(name, kind, zone, steps, sealed, lang)
+            out.add(int(fid), geometry, f'"tip": {out.text(tip)}, "zone_code": {out.text(zone)}', zone)
+    return out.done(drawn.compounds.box(shown))
 
 
 def _compound_style(feature: dict[str, Any]) -> dict[str, Any]:
@@ -168,16 +116,21 @@ def _compound_style(feature: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def grids_geojson(data: MapData, shift: bool, lang: str, drawn: Drawn | None = None) -> dict[str, Any]:
+def grids_geojson(
+    data: MapData | MapColumns, shift: bool, lang: str, drawn: Drawn | None = None
+) -> PreparedFeatures:
     """Grid outlines with a pre-escaped label: number and leader (staff, still escaped)."""
-    drawn = drawn or Drawn.of(data, shift)
-    features = []
-    for row, ring in zip(data.grids.itertuples(index=False), drawn.grids, strict=True):
-        geometry = _polygon(ring)
+    cols, drawn = _drawn(data, shift, drawn)
+    g = cols.grids
+    out = FeatureWriter("label")
+    shown = []
+    for i, (fid, number, leader) in enumerate(zip(g["grid_id"], g["number"], g["leader"], strict=True)):
+        geometry = drawn.grids.polygon(i)
+        shown.append(geometry is not None)
         if geometry is not None:
-            label = t("map.grid_label", lang=lang, number=row.number, leader=row.leader or "—")
-            features.append(_feature(int(row.grid_id), geometry, label=safe(label)))
-    return _collection(features)
+            label = t("map.grid_label", lang=lang, number=number, leader=leader or "—")
+            out.add(int(fid), geometry, f'"label": {out.safe_text(safe(label))}', None)
+    return out.done(drawn.grids.box(shown))
 
 
 def _grid_style(feature: dict[str, Any]) -> dict[str, Any]:
@@ -191,47 +144,44 @@ _GRID_LABELS = JsCode(
 )
 
 
-def buildings_geojson(data: MapData, shift: bool, lang: str, drawn: Drawn | None = None) -> dict[str, Any]:
+def _grid_text(grid: Any) -> str:
+    """A building's grid number as its tooltip shows it ('' without one)."""
+    if grid is None or grid != grid:  # None, or NaN from a DataFrame
+        return ""
+    if isinstance(grid, float) and grid.is_integer():
+        grid = int(grid)  # a number read back from a column that also holds a missing one
+    return safe(grid)
+
+
+def buildings_geojson(
+    data: MapData | MapColumns, shift: bool, lang: str, drawn: Drawn | None = None
+) -> PreparedFeatures:
     """Building points with zone, households and active cases (the tooltip's fields, escaped)."""
-    drawn = drawn or Drawn.of(data, shift)
-    b = data.buildings
-    zone_names = {z: safe(code("zone", z, lang=lang)) for z in set(b["zone"].tolist())}
+    cols, drawn = _drawn(data, shift, drawn)
+    b = cols.buildings
+    out = FeatureWriter("active_cases", "building_id", "grid", "households", "label", "zone", "zone_code")
+    zone_names = {z: out.safe_text(safe(code("zone", z, lang=lang))) for z in set(b["zone"])}
+    zone_codes = {z: out.text(z) for z in zone_names}
     grids: dict[Any, str] = {}
-    features = []
     for bid, compound, name, grid, zone, households, active, point in zip(
-        b["building_id"].tolist(),
-        b["compound"].tolist(),
-        b["name"].tolist(),
-        b["grid_number"].tolist(),
-        b["zone"].tolist(),
-        b["households"].tolist(),
-        b["active_cases"].tolist(),
-        drawn.buildings,
-        strict=True,
-    ):
+        b["building_id"], b["compound"], b["name"], b["grid_number"], b["zone"], b["households"],
+        b["active_cases"], drawn.buildings.shapes, strict=True,
+    ):  # fmt: skip
         if point is None:
             continue
-        grid_text = grids.get(grid)
-        if grid_text is None:
-            grid_text = grids[grid] = safe(grid if pd.notna(grid) else "")
+        grid_json = grids.get(grid)
+        if grid_json is None:
+            grid_json = grids[grid] = out.safe_text(_grid_text(grid))
         bid = int(bid)
-        features.append(
-            {
-                "type": "Feature",
-                "id": bid,
-                "geometry": {"type": "Point", "coordinates": point},
-                "properties": {
-                    "building_id": bid,
-                    "zone_code": zone,
-                    "label": safe(f"{compound} {name}"),
-                    "grid": grid_text,
-                    "zone": zone_names[zone],
-                    "households": int(households),
-                    "active_cases": int(active),
-                },
-            }
+        out.add(
+            bid,
+            point,
+            f'"active_cases": {int(active)}, "building_id": {bid}, "grid": {grid_json}, '
+            f'"households": {int(households)}, "label": {out.safe_text(safe(f"{compound} {name}"))}, '
+            f'"zone": {zone_names[zone]}, "zone_code": {zone_codes[zone]}',
+            zone,
         )
-    return _collection(features)
+    return out.done(drawn.buildings.box())
 
 
 def _building_style(feature: dict[str, Any]) -> dict[str, Any]:
@@ -248,31 +198,36 @@ def _building_style(feature: dict[str, Any]) -> dict[str, Any]:
 
 
 def entrances_geojson(
-    data: MapData, shift: bool, lang: str, *, open_only: bool = False, drawn: Drawn | None = None
-) -> dict[str, Any]:
+    data: MapData | MapColumns, shift: bool, lang: str, *, open_only: bool = False, drawn: Drawn | None = None
+) -> PreparedFeatures:
     """Entrance points, open or closed, with the guards on duty in the tooltip."""
-    drawn = drawn or Drawn.of(data, shift)
-    features = []
-    for row, point in zip(data.entrances.itertuples(index=False), drawn.entrances, strict=True):
-        if point is None or (open_only and not row.is_open):
+    cols, drawn = _drawn(data, shift, drawn)
+    e = cols.entrances
+    out = FeatureWriter("is_open", "tip")
+    shown = []
+    for fid, name, road, is_open, guards, point in zip(
+        e["entrance_id"], e["name"], e["road"], e["is_open"], e["guards"], drawn.entrances.shapes, strict=True
+    ):
+        is_open = bool(is_open)
+        shown.append(point is not None and (is_open or not open_only))
+        if not shown[-1]:
             continue
         lines = [
-            f"<b>{safe(row.name)}</b>",
-            safe(row.road),
-            safe(t("map.open", lang=lang) if row.is_open else t("map.closed", lang=lang)),
+            f"<b>{safe(name)}</b>",
+            safe(road),
+            safe(t("map.open", lang=lang) if is_open else t("map.closed", lang=lang)),
         ]
-        if row.is_open:
-            names = t("map.name_separator", lang=lang).join(row.guards) or t("map.nobody", lang=lang)
+        if is_open:
+            names = t("map.name_separator", lang=lang).join(guards) or t("map.nobody", lang=lang)
             lines.append(safe(t("map.guard_on_duty", lang=lang, names=names)))
-        features.append(
-            _feature(
-                int(row.entrance_id),
-                {"type": "Point", "coordinates": point},
-                is_open=bool(row.is_open),
-                tip="<br>".join(lines),
-            )
+        flag = "true" if is_open else "false"
+        out.add(
+            int(fid),
+            point,
+            f'"is_open": {flag}, "tip": {out.text("<br>".join(lines))}',
+            is_open,
         )
-    return _collection(features)
+    return out.done(drawn.entrances.box(shown))
 
 
 def _entrance_style(feature: dict[str, Any]) -> dict[str, Any]:
@@ -290,16 +245,15 @@ def _entrance_style(feature: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def sites_geojson(data: MapData, shift: bool, drawn: Drawn | None = None) -> dict[str, Any]:
+def sites_geojson(data: MapData | MapColumns, shift: bool, drawn: Drawn | None = None) -> PreparedFeatures:
     """Sampling sites with their (escaped) names."""
-    drawn = drawn or Drawn.of(data, shift)
-    features = []
-    for row, point in zip(data.sites.itertuples(index=False), drawn.sites, strict=True):
+    cols, drawn = _drawn(data, shift, drawn)
+    s = cols.sites
+    out = FeatureWriter("tip")
+    for fid, name, point in zip(s["site_id"], s["name"], drawn.sites.shapes, strict=True):
         if point is not None:
-            features.append(
-                _feature(int(row.site_id), {"type": "Point", "coordinates": point}, tip=safe(row.name))
-            )
-    return _collection(features)
+            out.add(int(fid), point, f'"tip": {out.safe_text(safe(name))}', None)
+    return out.done(drawn.sites.box())
 
 
 def _site_style(feature: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from textwrap import dedent
 from types import SimpleNamespace
 from typing import Any
@@ -26,11 +26,14 @@ import folium
 import folium.elements
 import folium.plugins
 from branca.element import Element, MacroElement
-from jinja2.utils import htmlsafe_json_dumps
+
+from dashboard.maps_geojson import GeoJsonLayer, data_text
 
 
 class _NoScript:
     """An element's template with its script macro held back (everything else as it was)."""
+
+    held_back = True  # (a layer holds back the script of the child it adds too: GeoJsonLayer)
 
     def __init__(self, template: Any) -> None:
         self._template = template
@@ -76,8 +79,11 @@ def _scripts_held_back(m: folium.Map) -> Iterator[None]:
 
 def _rewritten(text: str) -> str:
     """streamlit-folium's rewrites of the leaflet script (all but dedent and the drawnItems line)."""
-    text = text.replace("alert(coords);", "")
-    return re.sub(r"drawnItems_draw_control_div_\d+", "drawnItems", text)
+    if "alert(coords);" in text:
+        text = text.replace("alert(coords);", "")
+    if "drawnItems_draw_control_div_" in text:
+        text = re.sub(r"drawnItems_draw_control_div_\d+", "drawnItems", text)
+    return text
 
 
 _NAME = re.compile(r"[a-z0-9]+")
@@ -97,37 +103,55 @@ def _may_rename(text: str, mappings: dict[str, str]) -> bool:
     return any("_" + k in text for k in names if not _HEX.fullmatch(k))
 
 
+@contextmanager
+def _set_aside(element: folium.GeoJson) -> Iterator[dict[str, tuple[str, str]]]:
+    """The layer's data set aside meanwhile: {its token as the script holds it: (its text, what of
+    the text streamlit-folium may rewrite)}."""
+    if isinstance(element, GeoJsonLayer):
+        with element.script_set_aside() as texts:
+            yield texts
+        return
+    token = "juweiheld" + uuid.uuid4().hex
+    text = data_text(element)
+    texts = {f'"{token}"': (text, text)}
+    data = element.data
+    element.data = token
+    try:
+        yield texts
+    finally:
+        element.data = data
+
+
 def _map_string(m: folium.Map, sf: Any) -> str:
     """streamlit_folium._get_map_string(m), with the GeoJSON layers' data set aside meanwhile.
 
     The layers' data is nearly all of the script. It is written once, into a one-line JSON text
     (never holding a newline, starting and ending with a brace), so streamlit-folium's rewrites of
     the whole script (renaming variables, resolving element references, dedent) do to it exactly
-    what they do to it in place: nothing, unless it holds one of the renamed names.
+    what they do to it in place: nothing, unless it holds one of the renamed names. So are the
+    `case` labels of the layers' style functions (GeoJsonLayer.script_set_aside).
     """
     if isinstance(m, folium.plugins.DualMap):
         return sf._get_map_string(m)
-    held: list[tuple[folium.GeoJson, Any, str]] = []
-    for element in _elements(m):
-        if isinstance(element, folium.GeoJson) and element.embed:
-            token = "juweiheld" + uuid.uuid4().hex
-            held.append((element, element.data, token))
-            element.data = token
-    try:
+    held: dict[str, tuple[str, str]] = {}
+    with ExitStack() as stack:
+        for element in _elements(m):
+            if isinstance(element, folium.GeoJson) and element.embed:
+                held.update(stack.enter_context(_set_aside(element)))
         leaflet, mappings = sf._generate_leaflet_string(m, nested=True, base_id="div")
-    finally:
-        for element, data, _ in held:
-            element.data = data
     leaflet = dedent(_rewritten(sf._resolve_element_refs(sf._replace_folium_vars(leaflet, mappings))))
-    for element, data, token in held:
-        policies = element._template.environment.policies
-        text = str(
-            htmlsafe_json_dumps(data, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
-        )
-        if _may_rename(text, mappings):
-            text = sf._replace_folium_vars(text, mappings)
-        text = _rewritten(sf._resolve_element_refs(text))
-        leaflet = leaflet.replace(f'"{token}"', text)
+    texts = {}
+    for token, (text, probe) in held.items():
+        if _may_rename(probe, mappings):
+            text = probe = sf._replace_folium_vars(text, mappings)
+        if "{{" in probe:  # what an element reference needs
+            text = sf._resolve_element_refs(text)
+        if "alert(coords);" in probe or "drawnItems_draw_control_div_" in probe:
+            text = _rewritten(text)
+        texts[token] = text
+    if texts:  # each text in place of its token, in one pass
+        tokens = re.compile("|".join(re.escape(token) for token in texts))
+        leaflet = tokens.sub(lambda match: texts[match.group(0)], leaflet)
     if "drawnItems" not in leaflet:
         leaflet += "\nvar drawnItems = [];"
     return leaflet
@@ -154,9 +178,10 @@ def _min_max(bounds: list[list[Any]], other: list[list[Any]]) -> list[list[Any]]
 
 
 def _self_bounds(element: Element) -> list[list[Any]]:
-    data = getattr(element, "data", None)
-    fast = type(element)._get_self_bounds is folium.GeoJson._get_self_bounds
-    if not fast or not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+    if type(element)._get_self_bounds is not folium.GeoJson._get_self_bounds:
+        return element._get_self_bounds()  # an element with its own way (a prepared layer knows its bounds)
+    data = element.data
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         return element._get_self_bounds()
     points: list[Any] = []
     for feature in data["features"]:

@@ -89,14 +89,7 @@ def building_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
     )
     ids, compound_ids, grid_ids = (list(c) for c in zip(*buildings, strict=True))
     last_case = [last_of.get(b) for b in ids]
-    # The zone and step-down day depend on the last case's day alone: work each day out once.
-    by_day = {d: (rule.zone(d, as_of), rule.steps_down_on(d, as_of)) for d in set(last_case)}
-    zone = [by_day[d][0] for d in last_case]
-    steps = [by_day[d][1] for d in last_case]
-    forced = _overrides(session, as_of)["building"]
-    for i, b in enumerate(ids):
-        if b in forced:
-            zone[i], steps[i] = forced[b], None
+    zone, steps = zoned(rule, as_of, ids, last_case, overrides(session, as_of)["building"])
     return pd.DataFrame(
         {
             "building_id": ids,
@@ -109,7 +102,28 @@ def building_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
     )
 
 
-def _overrides(session: Session, as_of: dt.date) -> dict[str, dict[int, str]]:
+def zoned(
+    rule: ZoneRule,
+    as_of: dt.date,
+    ids: Sequence[int],
+    last_case: Sequence[dt.date | None],
+    forced: dict[int, str],
+) -> tuple[list[str], list[dt.date | None]]:
+    """The zone and step-down day of each building (ids, with the day of its latest case), as of a
+    day: by the rule, or as announced (`forced`: overrides()["building"], no step-down day)."""
+    # The zone and step-down day depend on the last case's day alone: work each day out once.
+    by_day = {d: (rule.zone(d, as_of), rule.steps_down_on(d, as_of)) for d in set(last_case)}
+    zone = [by_day[d][0] for d in last_case]
+    steps = [by_day[d][1] for d in last_case]
+    if forced:
+        for i, b in enumerate(ids):
+            if b in forced:
+                zone[i], steps[i] = forced[b], None
+    return zone, steps
+
+
+def overrides(session: Session, as_of: dt.date) -> dict[str, dict[int, str]]:
+    """The zones announced for as_of: {"building": {building_id: zone}, "compound": {compound_id: zone}}."""
     rows = session.execute(
         select(ZoneChange.building_id, ZoneChange.compound_id, ZoneChange.zone).where(
             ZoneChange.start_on <= as_of, or_(ZoneChange.end_on.is_(None), and_(ZoneChange.end_on >= as_of))
@@ -132,33 +146,45 @@ def compound_zones(session: Session, as_of: dt.date, buildings: pd.DataFrame | N
     b = building_zones(session, as_of) if buildings is None else buildings
     if b.empty:
         return pd.DataFrame(columns=["compound_id", "zone", "steps_down_on", "sealed_buildings"])
-    # Per compound: its strictest zone, the latest step-down day among its buildings in that zone,
-    # and how many of its buildings are sealed (one pass over the buildings).
-    of: dict[int, list[Any]] = {}  # compound_id → [zone, step-down day, sealed buildings]
-    for compound_id, zone, day in zip(
-        b["compound_id"].tolist(), b["zone"].tolist(), b["steps_down_on"].tolist(), strict=True
-    ):
-        mine = of.get(compound_id)
-        if mine is None or ORDER[zone] < ORDER[mine[0]]:
-            mine = of[compound_id] = [zone, None, mine[2] if mine else 0]
-        if zone == mine[0] and day and (mine[1] is None or day > mine[1]):
-            mine[1] = day
-        mine[2] += zone == "sealed"
+    of = strictest(
+        b["compound_id"].tolist(), b["zone"].tolist(), b["steps_down_on"].tolist(), overrides(session, as_of)
+    )
     ids = sorted(of)
-    zone = [of[c][0] for c in ids]
-    steps = [of[c][1] for c in ids]
-    for compound_id, forced in _overrides(session, as_of)["compound"].items():
-        if compound_id in of:
-            i = ids.index(compound_id)
-            zone[i], steps[i] = forced, None
     return pd.DataFrame(
         {
             "compound_id": [int(c) for c in ids],
-            "zone": zone,
-            "steps_down_on": pd.Series(steps, dtype=object),
+            "zone": [of[c][0] for c in ids],
+            "steps_down_on": pd.Series([of[c][1] for c in ids], dtype=object),
             "sealed_buildings": [of[c][2] for c in ids],
         }
     )
+
+
+def strictest(
+    compound_ids: Sequence[int],
+    zone: list[str],
+    steps: list[dt.date | None],
+    announced: dict[str, dict[int, str]],
+) -> dict[int, tuple[str, dt.date | None, int]]:
+    """Per compound of the buildings given (their compound, zone and step-down day): its zone, the day
+    it steps down and how many of its buildings are sealed. The zone is the strictest of its buildings'
+    with the latest step-down day among them in that zone, or as announced (`announced`: overrides())."""
+    of: dict[int, list[Any]]  # compound_id → [zone, step-down day, sealed buildings]
+    if len(zone) == zone.count("precaution") and len(steps) == steps.count(None):
+        of = {c: ["precaution", None, 0] for c in dict.fromkeys(compound_ids)}  # a quiet day
+    else:
+        of = {}
+        for compound_id, z, day in zip(compound_ids, zone, steps, strict=True):
+            mine = of.get(compound_id)
+            if mine is None or ORDER[z] < ORDER[mine[0]]:
+                mine = of[compound_id] = [z, None, mine[2] if mine else 0]
+            if z == mine[0] and day and (mine[1] is None or day > mine[1]):
+                mine[1] = day
+            mine[2] += z == "sealed"
+    for compound_id, forced in announced["compound"].items():
+        if compound_id in of:
+            of[compound_id][0], of[compound_id][1] = forced, None
+    return {c: (v[0], v[1], v[2]) for c, v in of.items()}
 
 
 def zone_counts(session: Session, as_of: dt.date, buildings: pd.DataFrame | None = None) -> dict[str, int]:

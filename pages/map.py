@@ -21,9 +21,7 @@ if assets_mode != settings.assets:
 
 # Built once per day, hour (guards on duty), tiles, language and asset mode, shared by every user.
 map_args = (day, dt.datetime.now().hour, settings.tiles, lang, assets_mode, False)
-places = ui.cached(maps.building_locations)
-
-if places.empty:
+if not ui.cached_value(maps.has_placed_buildings):
     ui.empty("map.no_map_data")
 
 left, right = st.columns([3, 1])
@@ -37,6 +35,7 @@ with right:
     point = (clicked or {}).get("last_object_clicked") if isinstance(clicked, dict) else None
     building_id = None
     if point and point.get("lat") is not None and point.get("lng") is not None:
+        places = ui.cached(maps.building_locations)  # read once a click asks for it
         building_id = maps.nearest_building(places, point["lat"], point["lng"], tiles=settings.tiles)
         if building_id is None:
             st.caption(t("map.no_building_here"))

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from dashboard import assets, i18n, maps, maps_coords
+from dashboard.maps_geojson import PreparedFeatures
 from tests.helpers import forget_app_state, open_app, texts
 from tests.test_overview import JS_BREAK, XSS, D, build_world, world_database
 
@@ -394,9 +395,13 @@ def test_map_page_falls_back_to_the_cdn_when_assets_are_missing(
 
 
 def _st_folium_sends(m: folium.Map, key: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
-    """The arguments streamlit-folium's own st_folium hands its component for map m."""
+    """The arguments streamlit-folium's own st_folium hands its component for map m (its layers
+    read back into the dicts folium.GeoJson holds: folium writes their data and styles itself)."""
     import streamlit_folium as sf
 
+    for layer in m._children.values():
+        if isinstance(layer, folium.GeoJson):
+            assert isinstance(layer.data["features"], list)
     sent: list[dict[str, object]] = []
     monkeypatch.setattr(sf, "_component_func", lambda **kwargs: sent.append(kwargs))
     sf.st_folium(m, key=key, height=500, use_container_width=True, returned_objects=["last_object_clicked"])
@@ -470,6 +475,234 @@ def test_folium_parts_rewrite_the_layers_data_as_st_folium_does(
     _same_as_st_folium(ours, theirs)
     assert f"楼_{compounds._id}" not in str(theirs["script"])  # the rewrite did happen
     assert len(str(ours["script"])) > 200_000
+
+
+def test_layers_written_as_text_are_what_st_folium_sends(
+    world: tuple[Session, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same with the tricky texts in the data the layers are written from (names of buildings,
+    compounds and entrances), on a day with buildings in every zone (their styles' case labels)."""
+    import copy
+
+    s, ids = world
+    data = maps.map_data(s, D, hour=10)
+    element = "0123456789abcdef0123456789abcdef"
+    tricky = [f"楼_{element}", "alert(coords);", "drawnItems_draw_control_div_7", "{{ map_div }}"]
+    data.buildings["name"] = tricky
+    # (no quotes inside the braces: st_folium's first pass compiles each script as a template)
+    data.compounds["name"] = ["{{ x }}", "drawnItems_draw_control_div_3"]
+    data.entrances["name"] = ["alert(coords);", f"门_{element}", "${x}"]
+    assert sorted(data.buildings["zone"]) == ["controlled", "precaution", "sealed", "sealed"]
+    for tiles, compact in (("none", False), ("amap", True)):
+        m = maps.build_map(data, tiles=tiles, compact=compact)
+        _layers(m)["layer_compounds"]._id = element  # the id a building's name holds
+        twin = copy.deepcopy(m)
+        ours = maps.folium_parts(m, "m", streamlit_folium)
+        theirs = _st_folium_sends(twin, "m", monkeypatch)
+        _same_as_st_folium(ours, theirs)
+        assert f"楼_{element}" not in str(theirs["script"])  # the rewrite did happen
+        assert all(isinstance(layer._prepared, PreparedFeatures) for layer in _layers(m).values())
+        assert "case " in str(ours["script"])  # the styles of the zones but the default one
+
+
+def test_built_map_draws_the_data_map_data_reads(world: tuple[Session, dict[str, int]]) -> None:
+    """built_map draws straight from the rows (map_columns): the same map as build_map(map_data())."""
+    s, _ = world
+    for day, options in (
+        (D, {"hour": 10, "lang": "en"}),
+        (dt.date(2022, 4, 4), {"tiles": "amap", "compact": True}),
+    ):
+        hour = options.pop("hour", None)
+        direct = maps.folium_parts(maps.built_map(s, day, hour, **options), "m", streamlit_folium)
+        framed = maps.folium_parts(
+            maps.build_map(maps.map_data(s, day, hour), **options), "m", streamlit_folium
+        )
+        for name in ("script", "header", "html"):
+            assert _numbered(str(direct[name])) == _numbered(str(framed[name])), name
+        assert direct["bounds"] == framed["bounds"]
+        columns = maps.map_columns(s, day, hour)
+        again = maps.MapColumns.of(columns.frames())
+        for layer in ("compounds", "grids", "buildings", "entrances", "sites"):
+            assert _same_columns(getattr(again, layer), getattr(columns, layer)), layer
+
+
+def _numbered(text: str) -> str:
+    """Element ids (random) numbered in order of appearance."""
+    seen: dict[str, int] = {}
+    return re.sub(r"[0-9a-f]{32}", lambda m: f"id{seen.setdefault(m.group(0), len(seen))}", text)
+
+
+def _same_columns(a: dict[str, list[object]], b: dict[str, list[object]]) -> bool:
+    def same(x: object, y: object) -> bool:
+        return x == y or (x != x and y != y) or (x is None and y != y) or (y is None and x != x)
+
+    return a.keys() == b.keys() and all(
+        len(a[k]) == len(b[k]) and all(same(x, y) for x, y in zip(a[k], b[k], strict=True)) for k in a
+    )
+
+
+def test_a_layer_written_as_text_is_folium_s_json_of_its_features(
+    world: tuple[Session, dict[str, int]],
+) -> None:
+    """Each layer's text is what folium writes for the dict it reads back as ({{ this.data|tojson }});
+    once read back, the dict is the layer's data."""
+    from dashboard.maps_geojson import data_text
+
+    s, _ = world
+    m = maps.build_map(maps.map_data(s, D, hour=10), tiles="amap")
+    for layer in _layers(m).values():
+        text = layer.data_text()
+        assert layer._prepared is not None
+        plain = folium.GeoJson(json.loads(text))
+        assert data_text(plain) == text
+        layer.data["features"][0]["properties"]["extra"] = "<&>"
+        assert layer._prepared is None and '"extra": "\\u003c\\u0026\\u003e"' in layer.data_text()
+
+
+def test_json_numbers_are_json_dumps_of_the_rounded_value() -> None:
+    import random
+
+    from dashboard.maps_coords import json_numbers
+
+    rng = random.Random(11)
+    values = [rng.uniform(-180, 180) for _ in range(50_000)]
+    values += [round(rng.uniform(-180, 180), rng.randint(0, 9)) for _ in range(20_000)]
+    values += [rng.randint(-200, 200) + k * 1e-8 for k in (0, 4.9999, 5, 5.0001, 15, 25) for _ in range(2000)]
+    values += [
+        0.0,
+        -0.0,
+        1e-4,
+        -1e-4,
+        9.99999e-5,
+        5e-8,
+        -5e-8,
+        1e-9,
+        999999.99999999,
+        1e6,
+        -1e6,
+        1e17,
+        121.0,
+        31.0,
+    ]
+    assert json_numbers(values) == [json.dumps(round(v, 7)) for v in values]
+
+
+def test_a_text_element_renders_as_element_does() -> None:
+    from branca.element import Element
+
+    from dashboard.maps_geojson import TextElement
+
+    for text in (
+        "",
+        "a",
+        "a\n",
+        "a\n\n",
+        "a\r\nb\rc\n",
+        "  <style>\n  .x {}\n  </style>\n   ",
+        "{{ 1 + 1 }}\n",
+        "{% if 1 %}y{% endif %}",
+        "{# c #}z",
+    ):
+        assert TextElement(text).render() == Element(text).render(), repr(text)
+
+
+def test_the_tooltip_style_is_folium_s() -> None:
+    from dashboard.maps_geojson import FieldsTooltip
+
+    data = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": 1,
+                "geometry": {"type": "Point", "coordinates": [121.3, 31.2]},
+                "properties": {"tip": "x"},
+            }
+        ],
+    }
+    headers = []
+    for tooltip in (
+        folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        FieldsTooltip(fields=["tip"], labels=False),
+    ):
+        m = folium.Map()
+        folium.GeoJson(data, tooltip=tooltip).add_to(m)
+        m.get_root().render()
+        headers.append(m.get_root().header._children[tooltip.get_name() + "tablestyle"].render())
+    assert headers[0] == headers[1]
+    with pytest.raises(AssertionError):
+        layer = folium.GeoJson(data, tooltip=FieldsTooltip(fields=["nope"]))
+        layer.add_to(folium.Map())
+        layer.get_root().render()
+
+
+def test_a_building_without_a_grid_leaves_the_others_numbers_whole(
+    world: tuple[Session, dict[str, int]],
+) -> None:
+    from db.models import Building
+
+    s, ids = world
+    s.add(Building(compound_id=ids["ca"], grid_id=None, name="无网格楼", lat=31.193, lon=121.333))
+    s.flush()
+    data = maps.map_data(s, D)
+    assert data.buildings["grid_number"].isna().sum() == 1  # the column holds floats now
+    for drawn in (maps.build_map(data), maps.built_map(s, D)):
+        grids = [f["properties"]["grid"] for f in _layers(drawn)["layer_buildings"].data["features"]]
+        assert grids == ["1", "1", "2", "2", ""]
+
+
+def test_the_map_s_zones_and_active_cases_are_the_rule_s_on_every_day(
+    world: tuple[Session, dict[str, int]],
+) -> None:
+    """The map reads only the cases that can still make a zone or be active; its zones, step-down
+    days and active cases are those of zones.building_zones and the active cases themselves, on every
+    day, with the usual rule and with a sealed period longer than the controlled one."""
+    from sqlalchemy import select
+
+    from dashboard import zones
+    from db.models import Case, Household, Resident, Setting
+
+    s, _ = world
+    cases = s.execute(
+        select(Household.building_id, Case.found_on, Case.recovered_on)
+        .join(Resident, Resident.household_id == Household.id)
+        .join(Case, Case.resident_id == Resident.id)
+    ).all()
+    for rule in (None, ("10", "3")):
+        if rule:
+            s.add_all(
+                [
+                    Setting(key="zone_sealed_days", value=rule[0]),
+                    Setting(key="zone_controlled_days", value=rule[1]),
+                ]
+            )
+            s.flush()
+        for day in (dt.date(2022, 3, 30) + dt.timedelta(days=n) for n in range(40)):
+            b = maps.map_data(s, day).buildings
+            expected = zones.building_zones(s, day)
+            assert b["zone"].tolist() == expected["zone"].tolist(), day
+            assert b["steps_down_on"].tolist() == expected["steps_down_on"].tolist(), day
+            active = [
+                sum(
+                    1
+                    for bid, found, recovered in cases
+                    if bid == building and found <= day and (recovered is None or recovered > day)
+                )
+                for building in b["building_id"]
+            ]
+            assert b["active_cases"].tolist() == active, day
+
+
+def test_has_placed_buildings(world: tuple[Session, dict[str, int]]) -> None:
+    from sqlalchemy import update
+
+    from db.models import Building
+
+    s, _ = world
+    assert maps.has_placed_buildings(s)
+    s.execute(update(Building).values(lat=None))
+    assert not maps.has_placed_buildings(s)
+    assert maps.building_locations(s).empty
 
 
 def test_folium_parts_of_the_drawing_map_are_what_st_folium_sends(

@@ -175,7 +175,7 @@ def _reference_building_zones(s: Session, as_of: dt.date) -> pd.DataFrame:
     df["last_case"] = df["last_case"].map(lambda v: v if pd.notna(v) else None)
     df["zone"] = [rule.zone(v, as_of) for v in df["last_case"]]
     df["steps_down_on"] = [rule.steps_down_on(v, as_of) for v in df["last_case"]]
-    for building_id, zone in zones._overrides(s, as_of)["building"].items():
+    for building_id, zone in zones.overrides(s, as_of)["building"].items():
         df.loc[df["building_id"] == building_id, ["zone", "steps_down_on"]] = [zone, None]
     return df
 
@@ -203,7 +203,7 @@ def _reference_compound_zones(s: Session, as_of: dt.date) -> pd.DataFrame:
             }
         )
     df = pd.DataFrame(out)
-    for compound_id, zone in zones._overrides(s, as_of)["compound"].items():
+    for compound_id, zone in zones.overrides(s, as_of)["compound"].items():
         df.loc[df["compound_id"] == compound_id, ["zone", "steps_down_on"]] = [zone, None]
     return df
 
