@@ -9,6 +9,7 @@ an edit names the values the user saw (shift_stamp) and is refused when they cha
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import or_, select
@@ -27,76 +28,98 @@ def shift_stamp(s: DutyShift) -> str:
     return fingerprint(s.person_id, s.team_id, s.entrance_id, s.starts_at, s.ends_at, s.task)
 
 
-def _shift_rows(session: Session, *conditions: object) -> pd.DataFrame:
-    rows = session.execute(
-        select(
-            DutyShift.id,
-            DutyShift.person_id,
-            Person.name,
-            Person.phone,
-            Person.kind,
-            DutyShift.team_id,
-            Team.name,
-            DutyShift.entrance_id,
-            Entrance.name,
-            DutyShift.starts_at,
-            DutyShift.ends_at,
-            DutyShift.task,
+SHIFT_COLUMNS = [
+    "shift_id",
+    "person_id",
+    "person_name",
+    "phone",
+    "kind",
+    "team_id",
+    "team",
+    "entrance_id",
+    "entrance",
+    "starts_at",
+    "ends_at",
+    "task",
+]
+
+
+def shift_rows(session: Session, *conditions: object) -> list[Any]:
+    """The shifts meeting conditions, as rows of SHIFT_COLUMNS, by start, team and id."""
+    return (
+        session.connection()
+        .execute(
+            select(
+                DutyShift.id,
+                DutyShift.person_id,
+                Person.name,
+                Person.phone,
+                Person.kind,
+                DutyShift.team_id,
+                Team.name,
+                DutyShift.entrance_id,
+                Entrance.name,
+                DutyShift.starts_at,
+                DutyShift.ends_at,
+                DutyShift.task,
+            )
+            .join(Person, Person.id == DutyShift.person_id)
+            .outerjoin(Team, Team.id == DutyShift.team_id)
+            .outerjoin(Entrance, Entrance.id == DutyShift.entrance_id)
+            .where(*conditions)
+            .order_by(DutyShift.starts_at, Team.name, DutyShift.id)
         )
-        .join(Person, Person.id == DutyShift.person_id)
-        .outerjoin(Team, Team.id == DutyShift.team_id)
-        .outerjoin(Entrance, Entrance.id == DutyShift.entrance_id)
-        .where(*conditions)
-        .order_by(DutyShift.starts_at, Team.name, DutyShift.id)
-    ).all()
-    columns = [
-        "shift_id",
-        "person_id",
-        "person_name",
-        "phone",
-        "kind",
-        "team_id",
-        "team",
-        "entrance_id",
-        "entrance",
-        "starts_at",
-        "ends_at",
-        "task",
-    ]
-    df = pd.DataFrame(rows, columns=columns)
-    df["stamp"] = [
-        fingerprint(p, tm, e, s, en, tk)
-        for p, tm, e, s, en, tk in zip(
-            df["person_id"],
-            df["team_id"],
-            df["entrance_id"],
-            df["starts_at"],
-            df["ends_at"],
-            df["task"],
-            strict=True,
-        )
-    ]
+        .all()
+    )
+
+
+def shift_frame(rows: list[Any], *, stamps: bool = True) -> pd.DataFrame:
+    """shift_rows() as a frame, with each shift's stamp (unless stamps is False: the lists show none),
+    made from the row's own values as shift_stamp() makes it from the record (not from the frame's
+    columns, whose ids turn to floats when some shift has no entrance: the edit was then refused)."""
+    df = pd.DataFrame(rows, columns=SHIFT_COLUMNS)
+    if stamps:
+        df["stamp"] = [
+            fingerprint(p, tm, e, st, en, tk) for _i, p, _n, _ph, _k, tm, _t, e, _e, st, en, tk in rows
+        ]
     for col in ("team_id", "entrance_id"):
         df[col] = df[col].astype("Int64")
     return df
 
 
-def roster(session: Session, day: dt.date, team_id: int | None = None) -> pd.DataFrame:
-    """Shifts touching a day (optionally one team's), with who, where, when and the task."""
+def _touching(start: dt.datetime, end: dt.datetime) -> list[object]:
+    """The conditions of a shift that overlaps [start, end). A shift lasts at most MAX_SHIFT_HOURS
+    (the roster's writes refuse longer ones), so it starts after start - MAX_SHIFT_HOURS: that bound
+    changes no answer and lets the starts_at index read a day of shifts instead of all before end."""
+    earliest = start - dt.timedelta(hours=MAX_SHIFT_HOURS)
+    return [DutyShift.starts_at < end, DutyShift.ends_at > start, DutyShift.starts_at >= earliest]
+
+
+def day_conditions(day: dt.date, team_id: int | None = None) -> list[object]:
+    """The conditions of the shifts touching a day (optionally one team's)."""
     start = dt.datetime.combine(day, dt.time())
-    end = start + dt.timedelta(days=1)
-    conditions = [DutyShift.starts_at < end, DutyShift.ends_at > start]
+    conditions = _touching(start, start + dt.timedelta(days=1))
     if team_id is not None:
         conditions.append(DutyShift.team_id == team_id)
-    return _shift_rows(session, *conditions)
+    return conditions
+
+
+def moment_conditions(moment: dt.datetime, team_id: int | None = None) -> list[object]:
+    """The conditions of the shifts on at a moment: starts_at ≤ moment < ends_at."""
+    conditions = [DutyShift.starts_at <= moment, *_touching(moment, moment)[1:]]
+    if team_id is not None:
+        conditions.append(DutyShift.team_id == team_id)
+    return conditions
+
+
+def roster(session: Session, day: dt.date, team_id: int | None = None) -> pd.DataFrame:
+    """Shifts touching a day (optionally one team's), with who, where, when and the task."""
+    return shift_frame(shift_rows(session, *day_conditions(day, team_id)))
 
 
 def on_duty(session: Session, moment: dt.datetime, team_id: int | None = None) -> pd.DataFrame:
     """Who is on duty at a moment: shifts with starts_at ≤ moment < ends_at."""
-    conditions = [DutyShift.starts_at <= moment, DutyShift.ends_at > moment]
-    if team_id is not None:
-        conditions.append(DutyShift.team_id == team_id)
-    return _shift_rows(session, *conditions)
+    return shift_frame(shift_rows(session, *moment_conditions(moment, team_id)))
 
 
 def roster_scope(user: roles.CurrentUser) -> tuple[bool, int | None]:
@@ -117,7 +140,7 @@ def teams_for(session: Session, user: roles.CurrentUser) -> pd.DataFrame:
     stmt = select(Team.id, Team.name, Team.kind).order_by(Team.id)
     if team_id is not None:
         stmt = stmt.where(Team.id == team_id)
-    return pd.DataFrame(session.execute(stmt).all(), columns=["team_id", "team", "kind"])
+    return pd.DataFrame(session.connection().execute(stmt).all(), columns=["team_id", "team", "kind"])
 
 
 def team_ids(session: Session, team_id: int | None = None) -> list[int]:
@@ -125,17 +148,21 @@ def team_ids(session: Session, team_id: int | None = None) -> list[int]:
     stmt = select(Team.id).order_by(Team.id)
     if team_id is not None:
         stmt = stmt.where(Team.id == team_id)
-    return [int(i) for i in session.scalars(stmt)]
+    return [int(i) for i in session.connection().scalars(stmt)]
 
 
 def roster_members(session: Session, teams: list[int]) -> dict[int, str]:
     """The active members of some teams for the roster form: person_id → "name · team"."""
     names = team_names(session)
-    rows = session.execute(
-        select(Person.id, Person.name, Person.team_id)
-        .where(Person.active, Person.team_id.in_(teams))
-        .order_by(Person.kind, Person.id)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(Person.id, Person.name, Person.team_id)
+            .where(Person.active, Person.team_id.in_(teams))
+            .order_by(Person.kind, Person.id)
+        )
+        .all()
+    )
     return {int(i): f"{n} · {names.get(tm, '')}" for i, n, tm in rows}
 
 
@@ -150,26 +177,35 @@ def guard_labels(session: Session, team_id: int | None, own_team: int | None) ->
         if own_team is None
         else or_(Person.kind == "guard", Person.team_id == own_team)
     )
-    rows = session.execute(
-        select(Person.id, Person.name).where(*conditions).order_by(Person.kind, Person.id)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(select(Person.id, Person.name).where(*conditions).order_by(Person.kind, Person.id))
+        .all()
+    )
     return {int(i): n for i, n in rows}
 
 
 def shift_choices(session: Session, day: dt.date, team_id: int | None, teams: list[int]) -> pd.DataFrame:
     """The shifts of roster(day, team_id) in some teams, for the edit form: shift_id, person_name,
     starts_at, ends_at, task, entrance_id, stamp, and `span` (MM-DD HH:MM–MM-DD HH:MM)."""
-    df = roster(session, day, team_id)
-    df = df[df["team_id"].isin(teams)] if not df.empty else df
+    rows = shift_rows(session, *day_conditions(day, team_id))
+    df = shift_frame(rows)
+    if rows:
+        allowed = set(teams)
+        kept = [r.team_id in allowed for r in rows]
+        df = df[kept]
+        rows = [r for r, keep in zip(rows, kept, strict=True) if keep]
     df = df[["shift_id", "person_name", "starts_at", "ends_at", "task", "entrance_id", "stamp"]]
-    return df.assign(
-        span=[f"{s:%m-%d %H:%M}–{e:%m-%d %H:%M}" for s, e in zip(df["starts_at"], df["ends_at"], strict=True)]
-    )
+    return df.assign(span=[f"{r.starts_at:%m-%d %H:%M}–{r.ends_at:%m-%d %H:%M}" for r in rows])
 
 
 def entrance_choices(session: Session) -> pd.DataFrame:
     """Entrances for the guard-shift picker (entrance_id, entrance, is_open)."""
-    rows = session.execute(select(Entrance.id, Entrance.name, Entrance.is_open).order_by(Entrance.id)).all()
+    rows = (
+        session.connection()
+        .execute(select(Entrance.id, Entrance.name, Entrance.is_open).order_by(Entrance.id))
+        .all()
+    )
     return pd.DataFrame(rows, columns=["entrance_id", "entrance", "is_open"])
 
 

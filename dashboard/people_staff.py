@@ -61,24 +61,28 @@ def people_list(
         conditions.append(Person.team_id == team_id)
     if grid_id is not None:
         conditions.append(Person.grid_id == grid_id)
-    people = session.execute(
-        select(
-            Person.id,
-            Person.name,
-            Person.phone,
-            Person.kind,
-            Person.cadre_level,
-            Person.volunteer_kind,
-            Person.organisation,
-            Person.team_id,
-            Person.grid_id,
-            Person.active,
+    people = (
+        session.connection()
+        .execute(
+            select(
+                Person.id,
+                Person.name,
+                Person.phone,
+                Person.kind,
+                Person.cadre_level,
+                Person.volunteer_kind,
+                Person.organisation,
+                Person.team_id,
+                Person.grid_id,
+                Person.active,
+            )
+            .where(*conditions)
+            .order_by(Person.kind, Person.id)
         )
-        .where(*conditions)
-        .order_by(Person.kind, Person.id)
-    ).all()
-    teams = dict(session.execute(select(Team.id, Team.name)).all())
-    grids = dict(session.execute(select(Grid.id, Grid.number)).all())
+        .all()
+    )
+    teams = dict(session.connection().execute(select(Team.id, Team.name)).all())
+    grids = dict(session.connection().execute(select(Grid.id, Grid.number)).all())
     rows = [
         [
             p.id,
@@ -105,21 +109,31 @@ def people_list(
 def people_counts(session: Session) -> dict[str, int]:
     """Active people by kind, plus cadres by level and volunteers by kind ('cadre.city', 'volunteer.young')."""
     out = {k: 0 for k in PERSON_KINDS}
-    for kind, n in session.execute(
-        select(Person.kind, func.count()).where(Person.active).group_by(Person.kind)
-    ).all():
+    for kind, n in (
+        session.connection()
+        .execute(select(Person.kind, func.count()).where(Person.active).group_by(Person.kind))
+        .all()
+    ):
         out[kind] = int(n)
-    for level, n in session.execute(
-        select(Person.cadre_level, func.count())
-        .where(Person.active, Person.kind == "cadre")
-        .group_by(Person.cadre_level)
-    ).all():
+    for level, n in (
+        session.connection()
+        .execute(
+            select(Person.cadre_level, func.count())
+            .where(Person.active, Person.kind == "cadre")
+            .group_by(Person.cadre_level)
+        )
+        .all()
+    ):
         out[f"cadre.{level}"] = int(n)
-    for vkind, n in session.execute(
-        select(Person.volunteer_kind, func.count())
-        .where(Person.active, Person.kind == "volunteer")
-        .group_by(Person.volunteer_kind)
-    ).all():
+    for vkind, n in (
+        session.connection()
+        .execute(
+            select(Person.volunteer_kind, func.count())
+            .where(Person.active, Person.kind == "volunteer")
+            .group_by(Person.volunteer_kind)
+        )
+        .all()
+    ):
         out[f"volunteer.{vkind}"] = int(n)
     return out
 
@@ -132,30 +146,42 @@ def teams_overview(session: Session) -> pd.DataFrame:
         .group_by(Person.team_id)
         .subquery()
     )
-    rows = session.execute(
-        select(Team.id, Team.name, Team.kind, Person.name, func.coalesce(members.c.members, 0))
-        .outerjoin(Person, Person.id == Team.lead_id)
-        .outerjoin(members, members.c.team_id == Team.id)
-        .order_by(Team.id)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(Team.id, Team.name, Team.kind, Person.name, func.coalesce(members.c.members, 0))
+            .outerjoin(Person, Person.id == Team.lead_id)
+            .outerjoin(members, members.c.team_id == Team.id)
+            .order_by(Team.id)
+        )
+        .all()
+    )
     return pd.DataFrame(rows, columns=["team_id", "team", "kind", "person_name", "members"])
 
 
 def grid_assignment(session: Session) -> pd.DataFrame:
     """Per grid: its leader and how many people serve it, by kind (committee staff, cadres, volunteers)."""
-    rows = session.execute(
-        select(Person.grid_id, Person.kind, func.count())
-        .where(Person.active, Person.grid_id.is_not(None))
-        .group_by(Person.grid_id, Person.kind)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(Person.grid_id, Person.kind, func.count())
+            .where(Person.active, Person.grid_id.is_not(None))
+            .group_by(Person.grid_id, Person.kind)
+        )
+        .all()
+    )
     counts: dict[int, dict[str, int]] = {}
     for g, kind, n in rows:
         counts.setdefault(int(g), {})[kind] = int(n)
-    grids = session.execute(
-        select(Grid.id, Grid.number, Grid.name, Person.name)
-        .outerjoin(Person, Person.id == Grid.leader_id)
-        .order_by(Grid.number)
-    ).all()
+    grids = (
+        session.connection()
+        .execute(
+            select(Grid.id, Grid.number, Grid.name, Person.name)
+            .outerjoin(Person, Person.id == Grid.leader_id)
+            .order_by(Grid.number)
+        )
+        .all()
+    )
     out = []
     for gid, number, name, leader in grids:
         c = counts.get(int(gid), {})
@@ -188,18 +214,21 @@ def team_kind(session: Session, team_id: int | None) -> str | None:
     """The kind of a team (transport, disinfection, medicine, guard ...), None without a team."""
     if team_id is None:
         return None
-    return session.scalar(select(Team.kind).where(Team.id == team_id))
+    return session.connection().scalar(select(Team.kind).where(Team.id == team_id))
 
 
 def team_names(session: Session) -> dict[int, str]:
     """Every team for a picker: team_id → name, in teams_overview()'s order."""
-    return {int(i): n for i, n in session.execute(select(Team.id, Team.name).order_by(Team.id)).all()}
+    return {
+        int(i): n for i, n in session.connection().execute(select(Team.id, Team.name).order_by(Team.id)).all()
+    }
 
 
 def grid_names(session: Session) -> dict[int, str]:
     """Every grid for a picker: grid_id → its number, in grid_assignment()'s order."""
     return {
-        int(i): str(n) for i, n in session.execute(select(Grid.id, Grid.number).order_by(Grid.number)).all()
+        int(i): str(n)
+        for i, n in session.connection().execute(select(Grid.id, Grid.number).order_by(Grid.number)).all()
     }
 
 
@@ -219,11 +248,15 @@ def person_record(session: Session, person_id: int) -> dict[str, object] | None:
 
 def member_names(session: Session, team_id: int) -> dict[int, str]:
     """The active members of a team for a picker: person_id → name, in people_list()'s order."""
-    rows = session.execute(
-        select(Person.id, Person.name)
-        .where(Person.active, Person.team_id == team_id)
-        .order_by(Person.kind, Person.id)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(Person.id, Person.name)
+            .where(Person.active, Person.team_id == team_id)
+            .order_by(Person.kind, Person.id)
+        )
+        .all()
+    )
     return {int(i): n for i, n in rows}
 
 

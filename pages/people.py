@@ -17,7 +17,12 @@ ctx = page_context()
 user, day, meeting = ctx.user, ctx.day, ctx.meeting
 can_edit_people = roles.allowed(user, "people.edit") and not meeting
 may_roster, roster_team = people.roster_scope(user)
-editable_teams = ui.cached(people.team_ids, roster_team) if may_roster and not meeting else []
+# Every list no widget of the page changes, read at once for all tabs.
+lists = ui.cached(people.people_lists, ctx.lang, can_edit_people)
+# The teams whose roster this user edits (people.team_ids: every team, or their own).
+editable_teams = (
+    [i for i in lists.teams if roster_team is None or i == roster_team] if may_roster and not meeting else []
+)
 
 st.title(t("people.title"))
 show_flash(FLASH)
@@ -69,7 +74,7 @@ def show(df: pd.DataFrame, columns: list[str], labels: dict[str, str] | None = N
 
 
 def people_tab() -> None:
-    counts = ui.cached(people.people_counts)
+    counts = lists.counts
     ui.kpi_row(
         [{"label": code("person_kind", k), "value": counts.get(k, 0)} for k in people.PERSON_KINDS],
         columns=3,
@@ -80,7 +85,7 @@ def people_tab() -> None:
     st.caption(
         t("people.volunteers_by_kind", **{v: counts.get(f"volunteer.{v}", 0) for v in people.VOLUNTEER_KINDS})
     )
-    teams = ui.cached(people.team_names)
+    teams = lists.teams
     team_labels = {None: t("common.all")} | teams
     kind = st.selectbox(
         t("people.kind"),
@@ -99,11 +104,11 @@ def people_tab() -> None:
 
 
 def assign_form(teams: dict[int, str]) -> None:
-    labels = ui.cached(people.person_labels, ctx.lang)
+    labels = lists.persons
     if not labels:
         return
     team_opts = {None: t("people.no_team")} | teams
-    grid_opts = {None: t("people.no_grid")} | ui.cached(people.grid_names)
+    grid_opts = {None: t("people.no_grid")} | lists.grids
     st.divider()
     st.markdown(f"**{t('people.form_assign')}**")
     person_id = st.selectbox(t("people.person"), list(labels), format_func=labels.get, key="ppl_person")
@@ -201,7 +206,7 @@ def assign_form(teams: dict[int, str]) -> None:
 
 def teams_tab() -> None:
     st.markdown(f"**{t('people.teams_title')}**")
-    teams = ui.cached(people.teams_table, ctx.lang)
+    teams = lists.teams_table
     if teams.empty:
         ui.empty("people.none_teams")
     else:
@@ -213,7 +218,7 @@ def teams_tab() -> None:
         }
         show(teams, list(labels), labels)
     st.markdown(f"**{t('people.grids_title')}**")
-    grids = ui.cached(people.grid_assignment)
+    grids = lists.grid_assignment
     if grids.empty:
         ui.empty("people.none_grids")
     else:
@@ -234,7 +239,7 @@ def teams_tab() -> None:
 
 def roster_tab() -> None:
     st.markdown(f"**{t('people.roster_day', date=day.isoformat())}**")
-    team_labels = {None: t("common.all")} | ui.cached(people.team_names)
+    team_labels = {None: t("common.all")} | lists.teams
     default = (
         list(team_labels).index(user.team_id) if user.role == "task" and user.team_id in team_labels else 0
     )
@@ -256,7 +261,7 @@ def roster_tab() -> None:
         if user.role not in ("viewer",):
             st.caption(t("people.no_roster_rights"))
         return
-    entrances = {None: t("people.no_entrance")} | ui.cached(people.entrance_names)
+    entrances = {None: t("people.no_entrance")} | lists.entrances
     st.divider()
     st.markdown(f"**{t('people.form_add')}**")
     members = ui.cached(people.roster_members, editable_teams)

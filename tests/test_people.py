@@ -149,6 +149,62 @@ def test_an_edited_shift_is_checked_like_a_new_one(world) -> None:
             assert refused.value.key == key, (write.__name__, key)
 
 
+def test_a_shift_listed_beside_guard_shifts_can_be_edited_from_its_stamp(world) -> None:
+    """The edit form's stamp is the shift's own (shift_stamp), also when the day's list mixes shifts
+    with and without an entrance (a list once stamped them with its columns' float ids: refused)."""
+    engine, w = world
+    i, u = w.ids, w.users
+    courier = run_write(
+        engine, people.do_add_shift, u["shuji"], i["p_a"], at(DAY, 9), at(DAY, 11), task="run", now=NOW
+    )
+    with Session(engine) as s:
+        choices = people.shift_choices(s, DAY, None, people.team_ids(s))
+        assert choices["entrance_id"].isna().any() and choices["entrance_id"].notna().any()
+        for shift_id, stamp in zip(choices["shift_id"], choices["stamp"], strict=True):
+            assert stamp == people.shift_stamp(s.get(DutyShift, int(shift_id)))
+        stamp = choices.set_index("shift_id").loc[courier.id, "stamp"]
+    edited = run_write(
+        engine, people.do_edit_shift, u["shuji"], courier.id, at(DAY, 9), at(DAY, 12), stamp=stamp, now=NOW
+    )
+    assert edited.ends_at == at(DAY, 12)
+
+
+def test_a_day_lists_every_shift_touching_it(world) -> None:
+    """roster() bounds its read by the longest shift (MAX_SHIFT_HOURS): a 24-hour shift that ends
+    just inside the day, or starts just before its end, is listed; one ending at midnight is not."""
+    engine, w = world
+    i, u = w.ids, w.users
+    day = TODAY - dt.timedelta(days=1)
+    midnight = dt.datetime.combine(day, dt.time())
+    longest = dt.timedelta(hours=people.MAX_SHIFT_HOURS)
+    ids = [
+        run_write(engine, people.do_add_shift, u["shuji"], i["p_staff"], start, start + longest, now=NOW).id
+        for start in (
+            midnight - longest + dt.timedelta(minutes=1),
+            midnight - longest,
+            midnight + longest / 2,
+        )
+    ]
+    with Session(engine) as s:
+        listed = set(people.roster(s, day)["shift_id"])
+        assert ids[0] in listed and ids[2] in listed and ids[1] not in listed
+        on = set(people.on_duty(s, midnight)["shift_id"])
+        assert ids[0] in on and ids[1] not in on
+
+
+def test_the_pages_lists_are_the_single_reads(world) -> None:
+    engine, w = world
+    with Session(engine) as s:
+        lists = people.people_lists(s, "en", True)
+        assert lists.counts == people.people_counts(s) and lists.teams == people.team_names(s)
+        assert lists.entrances == people.entrance_names(s) and lists.grids == people.grid_names(s)
+        assert lists.persons == people.person_labels(s, "en")
+        assert lists.teams_table.equals(people.teams_table(s, "en"))
+        assert lists.grid_assignment.equals(people.grid_assignment(s))
+        viewer = people.people_lists(s, "en", False)
+        assert viewer.persons == {} and viewer.grids == {} and viewer.teams == lists.teams
+
+
 def test_the_pages_reads_are_the_lists_in_words(world) -> None:
     engine, w = world
     i, u = w.ids, w.users
