@@ -13,9 +13,12 @@ Part of supplies (the reads are those of dashboard/supplies.py, distribution.py 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -242,7 +245,18 @@ def _missing(seen: Visits, grid_id: int | None, lang: str) -> pd.DataFrame:
     columns = dict(zip(_MISSING_COLUMNS, zip(*rows, strict=True), strict=False))
     words = {s: code("delivery_status", s, lang) for s in set(columns["status"]) if isinstance(s, str)}
     columns["status"] = [words.get(s, "") for s in columns["status"]]
-    return pd.DataFrame(columns)
+    return pd.DataFrame({name: _typed(name, values) for name, values in columns.items()})
+
+
+_COUNTS = frozenset({"size", "portions", "grid_id"})
+
+
+def _typed(name: str, values: Sequence[Any]) -> Any:
+    """A list column as the dtype pandas infers for it (int64 counts, str texts), built without the
+    inference; a column holding None (a building without a grid) is left to the inference."""
+    if None in values:
+        return values
+    return np.array(values, dtype=np.int64) if name in _COUNTS else pd.array(values, dtype="str")
 
 
 def coverage_table(session: Session, batch_id: int, as_of: dt.date, level: str, lang: str) -> pd.DataFrame:
