@@ -77,7 +77,9 @@ def shift_frame(rows: list[Any], *, stamps: bool = True) -> pd.DataFrame:
     """shift_rows() as a frame, with each shift's stamp (unless stamps is False: the lists show none),
     made from the row's own values as shift_stamp() makes it from the record (not from the frame's
     columns, whose ids turn to floats when some shift has no entrance: the edit was then refused)."""
-    df = pd.DataFrame(rows, columns=SHIFT_COLUMNS)
+    df = pd.DataFrame(
+        list(map(tuple, rows)), columns=SHIFT_COLUMNS
+    )  # tuples: pandas probes a Row's attributes
     if stamps:
         df["stamp"] = [
             fingerprint(p, tm, e, st, en, tk) for _i, p, _n, _ph, _k, tm, _t, e, _e, st, en, tk in rows
@@ -85,6 +87,13 @@ def shift_frame(rows: list[Any], *, stamps: bool = True) -> pd.DataFrame:
     for col in ("team_id", "entrance_id"):
         df[col] = df[col].astype("Int64")
     return df
+
+
+def moments(values: list[dt.datetime]) -> list[str]:
+    """Moments as the lists show them (MM-DD HH:MM); shifts share a few start and end times, so
+    each distinct one is formatted once."""
+    shown: dict[dt.datetime, str] = {}
+    return [shown.get(v) or shown.setdefault(v, v.strftime("%m-%d %H:%M")) for v in values]
 
 
 def _touching(start: dt.datetime, end: dt.datetime) -> list[object]:
@@ -140,7 +149,8 @@ def teams_for(session: Session, user: roles.CurrentUser) -> pd.DataFrame:
     stmt = select(Team.id, Team.name, Team.kind).order_by(Team.id)
     if team_id is not None:
         stmt = stmt.where(Team.id == team_id)
-    return pd.DataFrame(session.connection().execute(stmt).all(), columns=["team_id", "team", "kind"])
+    rows = session.connection().execute(stmt).all()
+    return pd.DataFrame(list(map(tuple, rows)), columns=["team_id", "team", "kind"])
 
 
 def team_ids(session: Session, team_id: int | None = None) -> list[int]:
@@ -196,7 +206,8 @@ def shift_choices(session: Session, day: dt.date, team_id: int | None, teams: li
         df = df[kept]
         rows = [r for r, keep in zip(rows, kept, strict=True) if keep]
     df = df[["shift_id", "person_name", "starts_at", "ends_at", "task", "entrance_id", "stamp"]]
-    return df.assign(span=[f"{r.starts_at:%m-%d %H:%M}–{r.ends_at:%m-%d %H:%M}" for r in rows])
+    when = moments([t for r in rows for t in (r.starts_at, r.ends_at)])
+    return df.assign(span=[f"{when[2 * k]}–{when[2 * k + 1]}" for k in range(len(rows))])
 
 
 def entrance_choices(session: Session) -> pd.DataFrame:
@@ -206,7 +217,7 @@ def entrance_choices(session: Session) -> pd.DataFrame:
         .execute(select(Entrance.id, Entrance.name, Entrance.is_open).order_by(Entrance.id))
         .all()
     )
-    return pd.DataFrame(rows, columns=["entrance_id", "entrance", "is_open"])
+    return pd.DataFrame(list(map(tuple, rows)), columns=["entrance_id", "entrance", "is_open"])
 
 
 def entrance_names(session: Session) -> dict[int, str]:

@@ -156,7 +156,7 @@ def teams_overview(session: Session) -> pd.DataFrame:
         )
         .all()
     )
-    return pd.DataFrame(rows, columns=["team_id", "team", "kind", "person_name", "members"])
+    return pd.DataFrame(list(map(tuple, rows)), columns=["team_id", "team", "kind", "person_name", "members"])
 
 
 def grid_assignment(session: Session) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from dashboard.people_roster import (
     day_conditions,
     entrance_names,
     moment_conditions,
+    moments,
     shift_frame,
     shift_rows,
 )
@@ -90,7 +91,7 @@ def _listed(rows: list[Any], shown: list[str], lang: str | None = None) -> pd.Da
         )[shown]
     values = dict(zip(SHIFT_COLUMNS, zip(*rows, strict=True), strict=True))
     for col in ("starts_at", "ends_at"):
-        values[col] = [v.strftime("%m-%d %H:%M") for v in values[col]]
+        values[col] = moments(values[col])
     values["entrance"] = pd.Series(values["entrance"]).fillna("")
     if "kind" in shown:
         words = {k: code("person_kind", k, lang) for k in set(values["kind"]) if isinstance(k, str)}

@@ -131,7 +131,7 @@ def batches(session: Session, as_of: dt.date) -> pd.DataFrame:
         .order_by(SupplyBatch.date.desc(), SupplyBatch.id.desc())
     ).all()
     cols = ["id", "name", "date", "source", "items", "rule", "large_threshold", "large_portions"]
-    df = pd.DataFrame(rows, columns=[*cols, "stock", "released_at", "version"])
+    df = pd.DataFrame(list(map(tuple, rows)), columns=[*cols, "stock", "released_at", "version"])
     df["released"] = [pd.notna(r) and r <= end for r in df["released_at"]]
     return df
 
