@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dashboard import audit, config, roles, validate
 from dashboard.errors import ValidationError
 from dashboard.i18n import t
+from dashboard.people_roster import shifts_touching
 from db.models import DutyShift, Entrance, EntranceChange, Person, Team, User
 
 Interval = tuple[dt.datetime, dt.datetime]
@@ -215,7 +216,7 @@ def _shift_rows(session: Session, day: dt.date) -> list[tuple]:
             .join(Entrance, Entrance.id == DutyShift.entrance_id)
             .join(Person, Person.id == DutyShift.person_id)
             .outerjoin(Team, Team.id == DutyShift.team_id)
-            .where(DutyShift.starts_at < end, DutyShift.ends_at > start)
+            .where(*shifts_touching(start, end))
             .order_by(Entrance.id, DutyShift.starts_at, DutyShift.id)
         ).all()
     ]

@@ -19,6 +19,7 @@ from sqlalchemy import Integer, Row, Select, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import overview, zones
+from dashboard.people_roster import shifts_at
 from db.models import (
     Building,
     Case,
@@ -275,7 +276,7 @@ def _entrances(session: Session, moment: dt.datetime) -> Columns:
         session,
         select(DutyShift.entrance_id, Person.name)
         .join(Person, Person.id == DutyShift.person_id)
-        .where(DutyShift.entrance_id.is_not(None), DutyShift.starts_at <= moment, DutyShift.ends_at > moment)
+        .where(DutyShift.entrance_id.is_not(None), *shifts_at(moment))
         .order_by(DutyShift.entrance_id, Person.name),
     ):
         guards.setdefault(int(entrance_id), []).append(name)

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, false, func, literal, or_, select, text
+from sqlalchemy import and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import zones
 from dashboard.config import end_of
 from dashboard.overview_figures import _frame
 from db.models import (
+    NOT_PLAIN,
     Building,
     BuildingTally,
     Compound,
@@ -101,11 +102,6 @@ def residents_by_grid(session: Session, *where: Any) -> dict[int | None, int]:
         .where(BuildingTally.residents > 0, *where)
     )
     return {k: v[0] for k, v in _grouped(session, stmt, Building.grid_id).items()}
-
-
-# Rows of a round that are not a plain sample, written as the partial index ix_screening_result_odd
-# is (a literal, so the planner can use it).
-NOT_PLAIN = text("(screening_result.exempt_reason IS NOT NULL OR screening_result.method = 'door')")
 
 
 def _screening_counts(

@@ -96,7 +96,7 @@ def moments(values: list[dt.datetime]) -> list[str]:
     return [shown.get(v) or shown.setdefault(v, v.strftime("%m-%d %H:%M")) for v in values]
 
 
-def _touching(start: dt.datetime, end: dt.datetime) -> list[object]:
+def shifts_touching(start: dt.datetime, end: dt.datetime) -> list[object]:
     """The conditions of a shift that overlaps [start, end). A shift lasts at most MAX_SHIFT_HOURS
     (the roster's writes refuse longer ones), so it starts after start - MAX_SHIFT_HOURS: that bound
     changes no answer and lets the starts_at index read a day of shifts instead of all before end."""
@@ -104,10 +104,16 @@ def _touching(start: dt.datetime, end: dt.datetime) -> list[object]:
     return [DutyShift.starts_at < end, DutyShift.ends_at > start, DutyShift.starts_at >= earliest]
 
 
+def shifts_at(moment: dt.datetime) -> list[object]:
+    """The conditions of a shift under way at moment (started by then, not yet over), bounded as
+    shifts_touching is."""
+    return [DutyShift.starts_at <= moment, *shifts_touching(moment, moment)[1:]]
+
+
 def day_conditions(day: dt.date, team_id: int | None = None) -> list[object]:
     """The conditions of the shifts touching a day (optionally one team's)."""
     start = dt.datetime.combine(day, dt.time())
-    conditions = _touching(start, start + dt.timedelta(days=1))
+    conditions = shifts_touching(start, start + dt.timedelta(days=1))
     if team_id is not None:
         conditions.append(DutyShift.team_id == team_id)
     return conditions
@@ -115,7 +121,7 @@ def day_conditions(day: dt.date, team_id: int | None = None) -> list[object]:
 
 def moment_conditions(moment: dt.datetime, team_id: int | None = None) -> list[object]:
     """The conditions of the shifts on at a moment: starts_at ≤ moment < ends_at."""
-    conditions = [DutyShift.starts_at <= moment, *_touching(moment, moment)[1:]]
+    conditions = shifts_at(moment)
     if team_id is not None:
         conditions.append(DutyShift.team_id == team_id)
     return conditions

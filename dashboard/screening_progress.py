@@ -14,13 +14,16 @@ import pandas as pd
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from dashboard.screening_rounds import R, RoundInfo, _odd, count_where, get_round, scope_clause, status_exprs
+from dashboard.screening_rounds import R, RoundInfo, count_where, get_round, scope_clause, status_exprs
 from db.models import (
+    NOT_PLAIN,
     Building,
+    BuildingTally,
     Compound,
     Grid,
     Household,
     Resident,
+    RoundTally,
 )
 
 PROGRESS_COLUMNS = [
@@ -65,62 +68,58 @@ def _status_counts(
     """STATUS_COUNTS of a round as of a day per building_id (by="building"), per grid_id (by="grid")
     or in total (by=None, under the key None).
 
-    Three grouped reads rather than one pass working out every resident's status: the residents in
-    scope (and the bedridden among them), the round's result rows, and the few _odd rows whose status
-    status_exprs works out; the rest of the rows are plain samples.
+    Three grouped reads rather than one pass over every resident and result row: the residents in
+    scope and the bedridden among them (building_tally), the round's plain samples taken by the end of
+    the day (round_tally; db/tallies.py keeps both), and the few rows that are not plain (an exemption,
+    a sample at the door: NOT_PLAIN, through their partial index), whose status status_exprs works out.
+    A resident without a row, or whose plain sample came later, is neither sampled nor exempt, and
+    bedridden as their record says.
     """
     s = status_exprs(as_of)
     scoped = rnd.scope != "all"
-    key = {"building": [Household.building_id], "grid": [Building.grid_id], None: []}[by]
 
-    def placed(stmt: Any) -> Any:
-        """The resident's place joined when the grouping or the scope needs it, grouped by key."""
-        if by or scoped:
-            stmt = stmt.join(Household, Household.id == Resident.household_id)
+    def grouped(stmt: Any, building_id: Any) -> dict[int | None, list[int]]:
+        """stmt's counts per key; the building (on building_id) joined when the key or scope needs it."""
         if by == "grid" or scoped:
-            stmt = stmt.join(Building, Building.id == Household.building_id).where(scope)
-        return stmt.group_by(*key)
+            stmt = stmt.join(Building, Building.id == building_id).where(scope)
+        key = {"building": [building_id], "grid": [Building.grid_id], None: []}[by]
+        rows = session.execute(stmt.add_columns(*key).group_by(*key)).all()
+        if not key:
+            return {None: [int(v or 0) for v in rows[0]]}
+        return {row[-1]: [int(v or 0) for v in row[:-1]] for row in rows}
 
-    def read(stmt: Any) -> dict[int | None, list[int]]:
-        if key:
-            return {row[0]: [int(v or 0) for v in row[1:]] for row in session.execute(stmt)}
-        return {None: [int(v or 0) for v in session.execute(stmt).one()]}
-
-    people = read(
-        placed(
-            select(*key, func.count(Resident.id), count_where(Resident.is_bedridden)).select_from(Resident)
-        )
+    T, P = BuildingTally, RoundTally
+    people = grouped(
+        select(func.sum(T.residents), func.sum(T.bedridden)).where(T.residents > 0), T.building_id
     )
-    rows = select(*key, func.count(R.id)).select_from(R).where(R.round_id == rnd.id)
-    with_row = read(placed(rows.join(Resident, Resident.id == R.resident_id)) if key or scoped else rows)
-    odd = read(
-        placed(
-            select(
-                *key,
-                func.count(R.id),
-                count_where(and_(s["exempt"], s["reason"] == "transferred")),
-                count_where(and_(s["exempt"], s["reason"] == "quarantine")),
-                count_where(and_(s["exempt"], s["reason"] == "away")),
-                count_where(s["sampled"]),
-                count_where(s["door"]),
-                count_where(s["bedridden"]),
-                count_where(Resident.is_bedridden),
-            )
-            .select_from(R)
-            .join(Resident, Resident.id == R.resident_id)
-            .where(R.round_id == rnd.id, _odd(as_of))
+    plain = grouped(
+        select(func.sum(P.results)).where(P.round_id == rnd.id, P.counts_from <= as_of), P.building_id
+    )
+    odd = grouped(
+        select(
+            count_where(and_(s["exempt"], s["reason"] == "transferred")),
+            count_where(and_(s["exempt"], s["reason"] == "quarantine")),
+            count_where(and_(s["exempt"], s["reason"] == "away")),
+            count_where(s["sampled"]),
+            count_where(s["door"]),
+            count_where(s["bedridden"]),
+            count_where(Resident.is_bedridden),
         )
+        .select_from(R)
+        .join(Resident, Resident.id == R.resident_id)
+        .join(Household, Household.id == Resident.household_id)
+        .where(R.round_id == rnd.id, NOT_PLAIN),
+        Household.building_id,
     )
     out = {}
     for k, (residents, bedridden) in people.items():
-        n_odd, transferred, quarantine, away, sampled, door, odd_bedridden, odd_flagged = odd.get(k, [0] * 8)
-        plain = with_row.get(k, [0])[0] - n_odd
+        transferred, quarantine, away, sampled, door, odd_bedridden, odd_flagged = odd.get(k, [0] * 7)
         out[k] = [
             residents,
             transferred,
             quarantine,
             away,
-            plain + sampled,
+            plain.get(k, [0])[0] + sampled,
             door,
             bedridden - odd_flagged + odd_bedridden,
         ]

@@ -88,6 +88,7 @@ from db.models.people import (  # noqa: F401
 
 # isort: split
 from db.models.screening import (  # noqa: F401
+    NOT_PLAIN,
     MissedFollowUp,
     Retest,
     RoundSite,

@@ -97,6 +97,11 @@ class ScreeningResult(Base):
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_log.id"))
 
 
+# ODD as a condition of a query on screening_result: written as the partial index is (a literal,
+# so the planner uses it), the table named.
+NOT_PLAIN = text("(screening_result.exempt_reason IS NOT NULL OR screening_result.method = 'door')")
+
+
 class MissedFollowUp(Base):
     """What the grid leader learned about a resident missed in a round (漏检追踪)."""
 
