@@ -7,10 +7,11 @@ Part of screening (dashboard/screening.py gathers its names).
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, func, select, union_all
+from sqlalchemy import and_, bindparam, func, select, union_all
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate
@@ -23,13 +24,16 @@ from dashboard.screening_rounds import (
     R,
     RoundInfo,
     _odd,
+    bound_scope,
     get_round,
     scope_clause,
+    scope_params,
     status_exprs,
 )
 from db.models import (
     EXEMPT_REASONS,
     MISSED_OUTCOMES,
+    NOT_PLAIN,
     Building,
     Compound,
     Grid,
@@ -161,21 +165,55 @@ def missed_by_grid(
     return df.astype({"missed": int, "followed": int})
 
 
+EXEMPT_COLUMNS = ["resident_id", "grid_id", "grid", "compound", "building", "room", "name", "reason"]
+
+
+@cache
+def _exempt_read(scope: str, one_grid: bool) -> Any:
+    """exempt_residents' read for a round of a scope, of every grid or of one (bound round_id, the
+    scope's parameters and grid_id), built once. Only a row with a reason is exempt: the rows read are
+    those of the round with a reason, which are not plain (NOT_PLAIN, implied by the reason, lets the
+    planner read their partial index)."""
+    condition = bound_scope(scope)
+    stmt = (
+        select(
+            Resident.id,
+            Building.grid_id,
+            Grid.number,
+            Compound.name,
+            Building.name,
+            Household.room,
+            Resident.name,
+            R.exempt_reason,
+        )
+        .select_from(R)
+        .join(Resident, Resident.id == R.resident_id)
+        .join(Household, Household.id == Resident.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .join(Compound, Compound.id == Building.compound_id)
+        .outerjoin(Grid, Grid.id == Building.grid_id)
+        .where(
+            R.round_id == bindparam("round_id"),
+            R.exempt_reason.in_(OUT_OF_DUE),
+            NOT_PLAIN,
+            status_exprs(dt.date.min)["exempt"],  # (which does not depend on the day)
+            *([] if condition is None else [condition]),
+            *([Building.grid_id == bindparam("grid_id")] if one_grid else []),
+        )
+        .order_by(Grid.number, Compound.name, Building.name, Household.room, Resident.id)
+    )
+    return stmt
+
+
 def exempt_residents(
     session: Session, round_id: int, as_of: dt.date, grid_id: int | None = None
 ) -> pd.DataFrame:
-    """Residents left out of the round's 'due', with the reason."""
+    """Residents left out of the round's 'due', with the reason (EXEMPT_COLUMNS, in the missed list's
+    order). as_of is that of the other lists: an exemption holds whatever the day."""
     rnd = get_round(session, round_id)
-    s = status_exprs(as_of)
-    base = _people_select(rnd, as_of, results="inner").add_columns(R.exempt_reason.label("reason"))
-    # Only a row with a reason is exempt: the rows read are those of the round with a reason.
-    stmt = base.where(
-        R.round_id == rnd.id, R.exempt_reason.in_(OUT_OF_DUE), scope_clause(session, rnd), s["exempt"]
-    )
-    if grid_id is not None:
-        stmt = stmt.where(Building.grid_id == grid_id)
-    df = pd.DataFrame([tuple(r) for r in session.execute(stmt)], columns=[*MISSED_COLUMNS, "reason"])
-    return df[["resident_id", "grid_id", "grid", "compound", "building", "room", "name", "reason"]]
+    params = {"round_id": rnd.id, "grid_id": grid_id} | scope_params(session, rnd)
+    rows = session.connection().execute(_exempt_read(rnd.scope, grid_id is not None), params).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=EXEMPT_COLUMNS)
 
 
 def why_missed(outcome: str | None, bedridden: bool, lang: str | None = None) -> str:

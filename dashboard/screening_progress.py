@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Date, DateTime, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from dashboard.screening_rounds import R, RoundInfo, count_where, get_round, scope_clause, status_exprs
+from dashboard.config import end_of
+from dashboard.screening_rounds import (
+    R,
+    RoundInfo,
+    bound_scope,
+    count_where,
+    get_round,
+    scope_params,
+    status_exprs,
+)
 from db.models import (
     NOT_PLAIN,
     Building,
@@ -51,6 +62,9 @@ class RoundProgress:
     totals: dict[str, float]
 
 
+STATUS_COUNTS = ["residents", "transferred", "quarantine", "away", "sampled", "door", "bedridden"]
+
+
 def _finish(df: pd.DataFrame) -> pd.DataFrame:
     df["exempt"] = df["transferred"] + df["quarantine"] + df["away"]
     df["due"] = df["residents"] - df["exempt"]
@@ -59,43 +73,78 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-STATUS_COUNTS = ["residents", "transferred", "quarantine", "away", "sampled", "door", "bedridden"]
+def _frame(columns: dict[str, Any], counts: Any) -> pd.DataFrame:
+    """A table of the given columns, then STATUS_COUNTS (one row of counts each) and what _finish
+    works out from them, built from arrays (the same frame as _finish's, without its steps)."""
+    c = np.array(counts, dtype=np.int64).reshape(len(counts), len(STATUS_COUNTS))
+    named = {name: c[:, i] for i, name in enumerate(STATUS_COUNTS)}
+    exempt = named["transferred"] + named["quarantine"] + named["away"]
+    due = named["residents"] - exempt
+    coverage = np.zeros(len(due))
+    np.divide(named["sampled"], due, out=coverage, where=due > 0)
+    derived = {"exempt": exempt, "due": due, "missed": due - named["sampled"], "coverage": coverage.round(4)}
+    return pd.DataFrame(columns | named | derived)
 
 
-def _status_counts(
-    session: Session, rnd: RoundInfo, as_of: dt.date, scope: ColumnElement[bool], *, by: str | None
-) -> dict[int | None, list[int]]:
-    """STATUS_COUNTS of a round as of a day per building_id (by="building"), per grid_id (by="grid")
-    or in total (by=None, under the key None).
+def _counted(
+    samples: tuple[dict[Any, int], dict[Any, list[int]]], k: Any, residents: int, bedridden: int
+) -> list[int]:
+    """STATUS_COUNTS of key k from its residents and bedridden and the round's samples (_sample_reads)."""
+    plain, odd = samples
+    transferred, quarantine, away, sampled, door, odd_bedridden, odd_flagged = odd.get(k, _NO_ODD)
+    return [
+        residents,
+        transferred,
+        quarantine,
+        away,
+        plain.get(k, 0) + sampled,
+        door,
+        bedridden - odd_flagged + odd_bedridden,
+    ]
 
-    Three grouped reads rather than one pass over every resident and result row: the residents in
-    scope and the bedridden among them (building_tally), the round's plain samples taken by the end of
-    the day (round_tally; db/tallies.py keeps both), and the few rows that are not plain (an exemption,
-    a sample at the door: NOT_PLAIN, through their partial index), whose status status_exprs works out.
-    A resident without a row, or whose plain sample came later, is neither sampled nor exempt, and
-    bedridden as their record says.
-    """
-    s = status_exprs(as_of)
-    scoped = rnd.scope != "all"
 
-    def grouped(stmt: Any, building_id: Any) -> dict[int | None, list[int]]:
-        """stmt's counts per key; the building (on building_id) joined when the key or scope needs it."""
-        if by == "grid" or scoped:
-            stmt = stmt.join(Building, Building.id == building_id).where(scope)
-        key = {"building": [building_id], "grid": [Building.grid_id], None: []}[by]
-        rows = session.execute(stmt.add_columns(*key).group_by(*key)).all()
-        if not key:
-            return {None: [int(v or 0) for v in rows[0]]}
-        return {row[-1]: [int(v or 0) for v in row[:-1]] for row in rows}
+_NO_ODD = [0] * 7
 
-    T, P = BuildingTally, RoundTally
-    people = grouped(
-        select(func.sum(T.residents), func.sum(T.bedridden)).where(T.residents > 0), T.building_id
+
+def _grouped(
+    session: Session,
+    stmt: Any,
+    building_id: Any,
+    by: str | None,
+    scope: ColumnElement[bool] | None,
+    params: dict[str, Any],
+) -> dict[Any, list[int]]:
+    """stmt's counts per grid_id (by="grid") or in total (by=None, under the key None); the building
+    (on building_id) joined when the grid or the scope needs it."""
+    if by == "grid" or scope is not None:
+        stmt = stmt.join(Building, Building.id == building_id)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    key = {"grid": [Building.grid_id], None: []}[by]
+    rows = session.connection().execute(stmt.add_columns(*key).group_by(*key), params).all()
+    if not key:
+        return {None: [int(v or 0) for v in rows[0]]}
+    return {row[-1]: [int(v or 0) for v in row[:-1]] for row in rows}
+
+
+# What a row that is not a plain sample counts for (_sample_reads), in _counted's order.
+ODD_COUNTS = ["transferred", "quarantine", "away", "sampled", "door", "odd_bedridden", "odd_flagged"]
+
+
+@cache
+def _sample_reads() -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """How to read a round's samples as of a day, each as (select, the building_id to group on),
+    built once with bound round_id, as_of and end (its last second; _params): the round's plain
+    samples taken by the end of the day (round_tally, which db/tallies.py keeps), and the ODD_COUNTS
+    of its few other rows (an exemption, a sample at the door: NOT_PLAIN, through their partial
+    index), whose status status_exprs works out: exempt transferred, quarantine, away; sampled; at
+    the door; bedridden as the round sees it; bedridden on the resident's record."""
+    s = status_exprs(bindparam("end", type_=DateTime))
+    P = RoundTally
+    plain = select(func.sum(P.results)).where(
+        P.round_id == bindparam("round_id"), P.counts_from <= bindparam("as_of", type_=Date)
     )
-    plain = grouped(
-        select(func.sum(P.results)).where(P.round_id == rnd.id, P.counts_from <= as_of), P.building_id
-    )
-    odd = grouped(
+    odd = (
         select(
             count_where(and_(s["exempt"], s["reason"] == "transferred")),
             count_where(and_(s["exempt"], s["reason"] == "quarantine")),
@@ -108,22 +157,42 @@ def _status_counts(
         .select_from(R)
         .join(Resident, Resident.id == R.resident_id)
         .join(Household, Household.id == Resident.household_id)
-        .where(R.round_id == rnd.id, NOT_PLAIN),
-        Household.building_id,
+        .where(R.round_id == bindparam("round_id"), NOT_PLAIN)
     )
-    out = {}
-    for k, (residents, bedridden) in people.items():
-        transferred, quarantine, away, sampled, door, odd_bedridden, odd_flagged = odd.get(k, [0] * 7)
-        out[k] = [
-            residents,
-            transferred,
-            quarantine,
-            away,
-            plain.get(k, [0])[0] + sampled,
-            door,
-            bedridden - odd_flagged + odd_bedridden,
-        ]
-    return out
+    return (plain, P.building_id), (odd, Household.building_id)
+
+
+def _params(session: Session, rnd: RoundInfo, as_of: dt.date) -> dict[str, Any]:
+    """The values of the bound parameters of _sample_reads and bound_scope for a round as of a day."""
+    return {"round_id": rnd.id, "as_of": as_of, "end": end_of(as_of)} | scope_params(session, rnd)
+
+
+def _status_counts(
+    session: Session, rnd: RoundInfo, as_of: dt.date, *, by: str | None
+) -> dict[Any, list[int]]:
+    """STATUS_COUNTS of a round as of a day per grid_id (by="grid") or in total (by=None, under the
+    key None).
+
+    Read from the tallies rather than from every resident and result row: the residents in scope and
+    the bedridden among them (building_tally), and the round's samples (_sample_reads). A resident
+    without a row, or whose plain sample came later, is neither sampled nor exempt, and bedridden as
+    their record says.
+    """
+    scope = bound_scope(rnd.scope)
+    params = _params(session, rnd, as_of)
+    T = BuildingTally
+    people = _grouped(
+        session,
+        select(func.sum(T.residents), func.sum(T.bedridden)).where(T.residents > 0),
+        T.building_id,
+        by,
+        scope,
+        params,
+    )
+    (plain, plain_building), (odd, odd_building) = _sample_reads()
+    plain_counts = {k: v[0] for k, v in _grouped(session, plain, plain_building, by, scope, params).items()}
+    samples = plain_counts, _grouped(session, odd, odd_building, by, scope, params)
+    return {k: _counted(samples, k, residents, bedridden) for k, (residents, bedridden) in people.items()}
 
 
 def _totals(counts: dict[str, int]) -> dict[str, float]:
@@ -138,49 +207,106 @@ def _totals(counts: dict[str, int]) -> dict[str, float]:
 def round_totals(session: Session, round_id: int, as_of: dt.date) -> dict[str, float]:
     """round_progress(...).totals alone, without the per-building breakdown (cheaper)."""
     rnd = get_round(session, round_id)
-    counted = _status_counts(session, rnd, as_of, scope_clause(session, rnd), by=None)[None]
+    counted = _status_counts(session, rnd, as_of, by=None)[None]
     return _totals(dict(zip(STATUS_COUNTS, counted, strict=True)))
+
+
+@cache
+def _progress_reads(scope: str) -> tuple[Any, Any, Any]:
+    """round_progress's reads for a round of a scope, built once (bound parameters: _params): the
+    buildings with residents in scope, in the tables' order, each with its residents and bedridden;
+    and the round's samples (_sample_reads) per building, the building id last. (Three reads: one
+    joining the samples grouped per building to the buildings costs SQLite twice as much.)"""
+    T = BuildingTally
+    condition = bound_scope(scope)
+    places = (
+        select(
+            Building.id, Building.grid_id, Grid.number, Compound.name, Building.name, T.residents, T.bedridden
+        )
+        .join(T, T.building_id == Building.id)
+        .join(Compound, Compound.id == Building.compound_id)
+        .outerjoin(Grid, Grid.id == Building.grid_id)
+        .where(T.residents > 0, *([] if condition is None else [condition]))
+        .order_by(Grid.number, Compound.name, Building.name, Building.id)
+    )
+    (plain, plain_building), (odd, odd_building) = _sample_reads()
+    return (
+        places,
+        plain.add_columns(plain_building).group_by(plain_building),
+        odd.add_columns(odd_building).group_by(odd_building),
+    )
 
 
 def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProgress:
     """Residents, exempt, due, sampled (door to door among them), bedridden and missed per grid and building."""
     rnd = get_round(session, round_id)
-    counted = _status_counts(session, rnd, as_of, scope_clause(session, rnd), by="building")
-    places = session.execute(
-        select(Building.id, Building.grid_id, Grid.number, Compound.name, Building.name)
-        .join(Compound, Compound.id == Building.compound_id)
-        .outerjoin(Grid, Grid.id == Building.grid_id)
-        .order_by(Grid.number, Compound.name, Building.name)
-    ).all()
-    counts = STATUS_COUNTS
-    b = pd.DataFrame(
-        [(*place, *counted[place[0]]) for place in places if place[0] in counted],
-        columns=["building_id", "grid_id", "grid", "compound", "building", *counts],
-    )
-    for col in counts:
-        b[col] = b[col].astype(int)
-    b = _finish(b)
-    if b.empty:
+    params = _params(session, rnd, as_of)
+    connection = session.connection()
+    places_read, plain_read, odd_read = _progress_reads(rnd.scope)
+    rows = connection.execute(places_read, params).all()
+    if not rows:
+        b = _frame(dict.fromkeys(["building_id", "grid_id", "grid", "compound", "building"], []), [])
+        b["grid"] = b["grid"].astype("Int64")
         g = pd.DataFrame(columns=["grid_id", "grid", *PROGRESS_COLUMNS])
-    else:
-        g = (
-            b.assign(grid_id=b["grid_id"].fillna(-1), grid=b["grid"].fillna(0))
-            .groupby(["grid_id", "grid"], as_index=False)[counts]
-            .sum()
-        )
-        g = _finish(g)
-        g["grid_id"] = g["grid_id"].astype(int).replace(-1, None)
-        g["grid"] = g["grid"].astype(int)
-    totals = _totals({c: int(b[c].sum()) if not b.empty else 0 for c in counts})
-    b["grid"] = b["grid"].astype("Int64")
+        return RoundProgress(rnd, g, b, _totals(dict.fromkeys(STATUS_COUNTS, 0)))
+    building_ids, grid_ids, grids, compounds, buildings, residents, flagged = zip(*rows, strict=True)
+    # The samples in each building's row (a building out of scope has none to place).
+    at = {building_id: i for i, building_id in enumerate(building_ids)}
+    plain_n = np.zeros(len(rows), dtype=np.int64)
+    for n, building_id in connection.execute(plain_read, params).all():
+        if building_id in at:
+            plain_n[at[building_id]] = n
+    odd = np.zeros((len(rows), len(ODD_COUNTS)), dtype=np.int64)
+    for *counted, building_id in connection.execute(odd_read, params).all():
+        if building_id in at:
+            odd[at[building_id]] = counted
+    transferred, quarantine, away, sampled, door, odd_bedridden, odd_flagged = odd.T
+    residents, flagged = np.array([residents, flagged], dtype=np.int64)
+    counts = np.column_stack(
+        [
+            residents,
+            transferred,
+            quarantine,
+            away,
+            plain_n + sampled,
+            door,
+            flagged - odd_flagged + odd_bedridden,
+        ]
+    )
+    b = _frame(
+        {
+            "building_id": list(building_ids),
+            "grid_id": list(grid_ids),
+            "grid": pd.array(grids, dtype="Int64"),
+            "compound": list(compounds),
+            "building": list(buildings),
+        },
+        counts,
+    )
+    # Per grid (no grid: -1 while summing, shown as grid 0), in grid_id order.
+    keys, first, inverse = np.unique(
+        np.array([-1 if g is None else g for g in grid_ids], dtype=np.int64),
+        return_index=True,
+        return_inverse=True,
+    )
+    summed = np.zeros((len(keys), len(STATUS_COUNTS)), dtype=np.int64)
+    np.add.at(summed, inverse, counts)
+    g = _frame(
+        {
+            "grid_id": pd.Series(keys, dtype="int64").replace(-1, None),
+            "grid": np.array([grids[i] or 0 for i in first], dtype=np.int64),
+        },
+        summed,
+    )
+    totals = _totals(dict(zip(STATUS_COUNTS, counts.sum(axis=0).tolist(), strict=True)))
     return RoundProgress(rnd, g[["grid_id", "grid", *PROGRESS_COLUMNS]], b, totals)
 
 
 def round_by_grid(session: Session, round_id: int, as_of: dt.date) -> pd.DataFrame:
     """round_progress(...).by_grid alone, counted per grid without the per-building breakdown."""
     rnd = get_round(session, round_id)
-    counted = _status_counts(session, rnd, as_of, scope_clause(session, rnd), by="grid")
-    numbers = dict(session.execute(select(Grid.id, Grid.number)).all())
+    counted = _status_counts(session, rnd, as_of, by="grid")
+    numbers = dict(session.connection().execute(select(Grid.id, Grid.number)).all())
     rows = sorted(
         ((-1 if g is None else g, numbers.get(g) or 0, *counts) for g, counts in counted.items()),
         key=lambda r: r[0],

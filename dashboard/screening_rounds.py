@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, exists, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate, zones
@@ -62,14 +62,27 @@ class RoundInfo:
     note: str
 
 
+_ROUND_READ = select(
+    ScreeningRound.id,
+    ScreeningRound.kind,
+    ScreeningRound.number,
+    ScreeningRound.date,
+    ScreeningRound.scope,
+    ScreeningRound.scope_grid_id,
+    ScreeningRound.time_slots,
+    ScreeningRound.note,
+).where(ScreeningRound.id == bindparam("round_id"))
+
+
 def get_round(session: Session, round_id: int) -> RoundInfo:
-    """The round, or ValidationError when there is no such round."""
-    row = session.get(ScreeningRound, round_id)
+    """The round, or ValidationError when there is no such round. (A plain read, pending changes
+    flushed first as session.execute would: the ORM's loading costs more than the read.)"""
+    if session.autoflush:
+        session.flush()
+    row = session.connection().execute(_ROUND_READ, {"round_id": round_id}).first()
     if row is None:
         raise ValidationError("screening.no_round")
-    return RoundInfo(
-        row.id, row.kind, row.number, row.date, row.scope, row.scope_grid_id, row.time_slots, row.note
-    )
+    return RoundInfo(*row)
 
 
 def rounds(session: Session, as_of: dt.date, kind: str | None = None) -> pd.DataFrame:
@@ -155,6 +168,25 @@ def scope_clause(session: Session, rnd: RoundInfo) -> ColumnElement[bool]:
     if rnd.scope == "sealed":
         return Building.id.in_(sealed_building_ids(session, rnd.date))
     return true()
+
+
+def bound_scope(scope: str) -> ColumnElement[bool] | None:
+    """scope_clause of a round of a scope with bound parameters (scope_params gives their values),
+    for a statement built once; None for the whole area."""
+    if scope == "grid":
+        return Building.grid_id == bindparam("scope_grid_id")
+    if scope == "sealed":
+        return Building.id.in_(bindparam("scope_building_ids", expanding=True))
+    return None
+
+
+def scope_params(session: Session, rnd: RoundInfo) -> dict[str, Any]:
+    """The values of bound_scope(rnd.scope)'s parameters for the round."""
+    if rnd.scope == "grid":
+        return {"scope_grid_id": rnd.scope_grid_id}
+    if rnd.scope == "sealed":
+        return {"scope_building_ids": sealed_building_ids(session, rnd.date)}
+    return {}
 
 
 def _exemptions_on(session: Session, day: dt.date, scope: ColumnElement[bool]) -> list[tuple[int, str]]:
@@ -258,16 +290,16 @@ def count_where(cond: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-def status_exprs(as_of: dt.date) -> dict[str, ColumnElement[bool]]:
-    """How an outer-joined screening_result row stands as of a day (sampled, exempt, door, bedridden).
+def status_exprs(as_of: dt.date | ColumnElement[Any]) -> dict[str, ColumnElement[bool]]:
+    """How an outer-joined screening_result row stands as of a day (sampled, exempt, door, bedridden);
+    as_of a day, or the end of one as a bound parameter (for a statement built once).
 
     Conditions on an outer-joined screening_result row (never NULL, so NOT works as expected)."""
+    end = end_of(as_of) if isinstance(as_of, dt.date) else as_of
     has_row = R.id.is_not(None)
     reason = func.coalesce(R.exempt_reason, "")
     method = func.coalesce(R.method, "")
-    sampled = and_(
-        has_row, or_(reason == "", method != ""), or_(R.sampled_at.is_(None), R.sampled_at <= end_of(as_of))
-    )
+    sampled = and_(has_row, or_(reason == "", method != ""), or_(R.sampled_at.is_(None), R.sampled_at <= end))
     exempt = and_(reason.in_(OUT_OF_DUE), method == "")
     return {
         "sampled": sampled,

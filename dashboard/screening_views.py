@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard import screening_reports, tubes
 from dashboard.i18n import code, t
 from dashboard.screening_missed import exempt_residents, missed_residents, why_missed
 from dashboard.screening_progress import round_progress
-from dashboard.screening_rounds import grids, rounds, sampling_sites
+from dashboard.screening_rounds import rounds, sampling_sites
+from db.models import Grid, ScreeningRound
 
 # Column → catalogue key of its heading (the screening page's tables).
 HEADINGS = {
@@ -105,25 +107,29 @@ class Pickers:
 
 
 def pickers(session: Session, as_of: dt.date, lang: str) -> Pickers:
-    """The round and grid pickers as of a day."""
-    held = rounds(session, as_of)
-    labels = {
-        int(r.round_id): t(
+    """The round and grid pickers as of a day (the rounds in rounds()' order, read without their sites)."""
+    R = ScreeningRound
+    held = session.connection().execute(
+        select(R.id, R.kind, R.number, R.date, R.scope)
+        .where(R.date <= as_of)
+        .order_by(R.date.desc(), R.kind.desc(), R.number.desc())
+    )
+    labels: dict[int, str] = {}
+    ids: dict[str | None, list[int]] = {None: [], "pcr": [], "antigen": []}
+    for round_id, kind, number, day, scope in held:
+        labels[round_id] = t(
             "screening.round_label",
             lang=lang,
-            date=r.date.isoformat(),
-            kind=code("round_kind", r.kind, lang),
-            number=int(r.number),
-            scope=code("round_scope", r.scope, lang),
+            date=day.isoformat(),
+            kind=code("round_kind", kind, lang),
+            number=number,
+            scope=code("round_scope", scope, lang),
         )
-        for r in held.itertuples()
-    }
-    ids: dict[str | None, list[int]] = {None: [int(i) for i in held["round_id"]]}
-    for kind in ("pcr", "antigen"):
-        ids[kind] = [int(i) for i, k in zip(held["round_id"], held["kind"], strict=True) if k == kind]
-    g = grids(session)
+        ids[None].append(round_id)
+        ids.setdefault(kind, []).append(round_id)
     names = {
-        int(i): t("screening.grid_n", lang=lang, n=n) for i, n in zip(g["grid_id"], g["number"], strict=True)
+        grid_id: t("screening.grid_n", lang=lang, n=n)
+        for grid_id, n in session.connection().execute(select(Grid.id, Grid.number).order_by(Grid.number))
     }
     return Pickers(ids, labels, names)
 
@@ -150,17 +156,21 @@ def site_choices(session: Session) -> dict[int, str]:
 @dataclass(frozen=True)
 class ProgressView:
     """A round's progress as of a day: the four figures, the exemptions sentence, the tables by grid
-    and by building, and the residents left out of its due (EXEMPT_SHOWN, the reason in words, to
-    mask); the last two of every grid."""
+    and by building (every grid's) and how many residents are left out of its due (exempt_list
+    lists them)."""
 
     kpis: list[dict[str, str]]
     exempt_caption: str
     by_grid: pd.DataFrame = field(repr=False)
     by_building: pd.DataFrame = field(repr=False)
-    exempt: pd.DataFrame = field(repr=False)
+    exempt_n: int = 0
 
 
-def _exempt(session: Session, round_id: int, as_of: dt.date, grid_id: int | None, lang: str) -> pd.DataFrame:
+def exempt_list(
+    session: Session, round_id: int, as_of: dt.date, grid_id: int | None, lang: str
+) -> pd.DataFrame:
+    """The residents left out of a round's due, of one grid or all (EXEMPT_SHOWN, the reason in words,
+    to mask)."""
     df = exempt_residents(session, round_id, as_of, grid_id)
     return df.assign(reason=[code("exempt_reason", r, lang) for r in df["reason"]])[EXEMPT_SHOWN]
 
@@ -190,25 +200,24 @@ def progress_view(session: Session, round_id: int, as_of: dt.date, lang: str) ->
         caption,
         headed(p.by_grid, BY_GRID_SHOWN, lang),
         headed(p.by_building, BY_BUILDING_SHOWN, lang),
-        _exempt(session, round_id, as_of, None, lang),
+        int(tot["exempt"]),
     )
 
 
 @dataclass(frozen=True)
 class GridProgress:
-    """A round's progress in one grid: the table by building and the residents left out of its due."""
+    """A round's progress in one grid: the table by building and how many residents are left out of
+    its due."""
 
     by_building: pd.DataFrame = field(repr=False)
-    exempt: pd.DataFrame = field(repr=False)
+    exempt_n: int = 0
 
 
 def grid_progress(session: Session, round_id: int, as_of: dt.date, grid_id: int, lang: str) -> GridProgress:
-    """The progress section's lists of one grid (every grid's are in progress_view)."""
+    """The progress section's table by building of one grid (every grid's is in progress_view)."""
     b = round_progress(session, round_id, as_of).by_building
-    return GridProgress(
-        headed(b[b["grid_id"] == grid_id], BY_BUILDING_SHOWN, lang),
-        _exempt(session, round_id, as_of, grid_id, lang),
-    )
+    mine = b[b["grid_id"] == grid_id]
+    return GridProgress(headed(mine, BY_BUILDING_SHOWN, lang), int(mine["exempt"].sum()))
 
 
 # --- the missed list ------------------------------------------------------------------------

@@ -97,7 +97,8 @@ def _compute(module: str, name: str, args_json: str) -> tuple[versions.Deps, Any
     fn = getattr(importlib.import_module(module), name)
     args, kwargs = json.loads(args_json, object_hook=_revive)
     with Session(engine()) as s:
-        return versions.tracked(s, lambda: fn(s, *args, **kwargs))
+        # The run's snapshot of the tokens, taken before this read: no read of them per cached call.
+        return versions.tracked(s, lambda: fn(s, *args, **kwargs), before=_snapshot())
 
 
 _cached_call = st.cache_data(ttl=600, show_spinner=False, max_entries=500)(_compute)
@@ -433,7 +434,7 @@ def _cached_folium_parts(
     fn = getattr(importlib.import_module(module), name)
     args, kwargs = json.loads(args_json, object_hook=_revive)
     with Session(engine()) as s:
-        deps, m = versions.tracked(s, lambda: fn(s, *args, **kwargs))
+        deps, m = versions.tracked(s, lambda: fn(s, *args, **kwargs), before=_snapshot())
     import streamlit_folium
 
     return deps, maps_render.folium_parts(m, key, streamlit_folium)

@@ -122,13 +122,15 @@ def snapshot(connection: Connection | Session) -> dict[str, str]:
     return {name: token for name, token in rows}
 
 
-def tracked(session: Session, fn: Callable[[], T]) -> tuple[Deps, T]:
+def tracked(session: Session, fn: Callable[[], T], before: dict[str, str] | None = None) -> tuple[Deps, T]:
     """fn()'s result and the tokens, taken before it ran, of the tables its statements named.
 
-    The tokens are read first: a write committing while fn runs can only make the result look
-    older than it is (and be read again), never newer.
+    The tokens are read first (or given: a snapshot taken earlier, such as the page run's): a write
+    committing while fn runs can only make the result look older than it is (and be read again),
+    never newer.
     """
-    before = snapshot(session)
+    if before is None:
+        before = snapshot(session)
     tables: set[str] = set()
     token = _read.set(tables)
     try:

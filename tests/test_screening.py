@@ -616,6 +616,20 @@ def test_page_progress_and_missed_list_for_a_grid_leader(page_area: w.World) -> 
     assert "已联系，将来采" in texts(at)
 
 
+def test_page_lists_the_exempt_residents_only_when_asked(page_area: w.World) -> None:
+    """The exempt list sits in an expander that reruns the page when opened: it is read and shown
+    only then, and its label counts the residents before it is opened."""
+    at = _section(_page("grid01", "zh"), "progress")
+    label = next(e.label for e in at.expander if e.label.startswith("免检名单"))
+    shown = len(at.dataframe)
+    assert label == "免检名单（2 人）"
+    at.session_state["scr_exempt_open"] = True
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe) == shown + 1
+    assert at.dataframe[-1].value.iloc[:, 5].tolist() == ["李五", "王八"]
+
+
 def test_page_import_dry_run_then_commit_through_the_uploader(page_area: w.World) -> None:
     from tests.helpers import texts
     from tests.test_screening_import import day_export

@@ -193,11 +193,14 @@ def test_the_progress_section_of_one_grid(engine: Engine, area: tuple[w.World, l
     with Session(engine) as s:
         view = screening_views.progress_view(s, world.round_id, w.TODAY, "en")
         one = screening_views.grid_progress(s, world.round_id, w.TODAY, world.grids[1], "en")
+        every_exempt = screening_views.exempt_list(s, world.round_id, w.TODAY, None, "en")
+        one_exempt = screening_views.exempt_list(s, world.round_id, w.TODAY, world.grids[1], "en")
     assert [k["value"] for k in view.kpis] == ["21", "17", "81.0%", "4"]
     assert len(view.by_building) == 5 and len(one.by_building) == 3
     assert one.by_building.columns.tolist() == view.by_building.columns.tolist()
-    assert one.exempt["name"].tolist() == ["李五", "王八"]
-    assert view.exempt["grid_id"].tolist() == [world.grids[1], world.grids[1], world.grids[2]]
+    assert one_exempt["name"].tolist() == ["李五", "王八"] and one.exempt_n == 2
+    assert every_exempt["grid_id"].tolist() == [world.grids[1], world.grids[1], world.grids[2]]
+    assert view.exempt_n == 3 and sorted(every_exempt["reason"]) == ["Away", "In quarantine", "Transferred"]
 
 
 def test_pickers_list_the_rounds_newest_first(engine: Engine, area: tuple[w.World, list[int]]) -> None:

@@ -33,5 +33,8 @@ def render(ctx: Ctx) -> None:
         else ui.cached(screening_views.grid_progress, round_id, ctx.day, grid_id, ctx.lang)
     )
     st.dataframe(shown.by_building, hide_index=True, width="stretch", column_config=config)
-    with st.expander(t("screening.exempt_list", n=len(shown.exempt))):
-        st.dataframe(masked(ctx, shown.exempt), hide_index=True, width="stretch")
+    # The list is read only while the expander is open (it reruns the page when opened or closed).
+    box = st.expander(t("screening.exempt_list", n=shown.exempt_n), key="scr_exempt_open", on_change="rerun")
+    if box.open:
+        exempt = ui.cached(screening_views.exempt_list, round_id, ctx.day, grid_id, ctx.lang)
+        box.dataframe(masked(ctx, exempt), hide_index=True, width="stretch")
