@@ -26,6 +26,7 @@ from dashboard.screening_rounds import (
     _odd,
     bound_scope,
     get_round,
+    plain_reads,
     scope_clause,
     scope_params,
     status_exprs,
@@ -212,7 +213,7 @@ def exempt_residents(
     order). as_of is that of the other lists: an exemption holds whatever the day."""
     rnd = get_round(session, round_id)
     params = {"round_id": rnd.id, "grid_id": grid_id} | scope_params(session, rnd)
-    rows = session.connection().execute(_exempt_read(rnd.scope, grid_id is not None), params).all()
+    rows = plain_reads(session).execute(_exempt_read(rnd.scope, grid_id is not None), params).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=EXEMPT_COLUMNS)
 
 

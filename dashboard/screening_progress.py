@@ -23,6 +23,7 @@ from dashboard.screening_rounds import (
     bound_scope,
     count_where,
     get_round,
+    plain_reads,
     scope_params,
     status_exprs,
 )
@@ -121,7 +122,7 @@ def _grouped(
     if scope is not None:
         stmt = stmt.where(scope)
     key = {"grid": [Building.grid_id], None: []}[by]
-    rows = session.connection().execute(stmt.add_columns(*key).group_by(*key), params).all()
+    rows = plain_reads(session).execute(stmt.add_columns(*key).group_by(*key), params).all()
     if not key:
         return {None: [int(v or 0) for v in rows[0]]}
     return {row[-1]: [int(v or 0) for v in row[:-1]] for row in rows}
@@ -241,7 +242,7 @@ def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProg
     """Residents, exempt, due, sampled (door to door among them), bedridden and missed per grid and building."""
     rnd = get_round(session, round_id)
     params = _params(session, rnd, as_of)
-    connection = session.connection()
+    connection = plain_reads(session)
     places_read, plain_read, odd_read = _progress_reads(rnd.scope)
     rows = connection.execute(places_read, params).all()
     if not rows:
@@ -306,7 +307,7 @@ def round_by_grid(session: Session, round_id: int, as_of: dt.date) -> pd.DataFra
     """round_progress(...).by_grid alone, counted per grid without the per-building breakdown."""
     rnd = get_round(session, round_id)
     counted = _status_counts(session, rnd, as_of, by="grid")
-    numbers = dict(session.connection().execute(select(Grid.id, Grid.number)).all())
+    numbers = dict(plain_reads(session).execute(select(Grid.id, Grid.number)).all())
     rows = sorted(
         ((-1 if g is None else g, numbers.get(g) or 0, *counts) for g, counts in counted.items()),
         key=lambda r: r[0],

@@ -19,7 +19,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, insert, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from dashboard import audit, config, roles, validate, zones
@@ -74,12 +86,18 @@ _ROUND_READ = select(
 ).where(ScreeningRound.id == bindparam("round_id"))
 
 
-def get_round(session: Session, round_id: int) -> RoundInfo:
-    """The round, or ValidationError when there is no such round. (A plain read, pending changes
-    flushed first as session.execute would: the ORM's loading costs more than the read.)"""
+def plain_reads(session: Session) -> Connection:
+    """The session's connection for plain (Core) reads, without the ORM's work per row; what is
+    pending is flushed first, as session.execute would."""
     if session.autoflush:
         session.flush()
-    row = session.connection().execute(_ROUND_READ, {"round_id": round_id}).first()
+    return session.connection()
+
+
+def get_round(session: Session, round_id: int) -> RoundInfo:
+    """The round, or ValidationError when there is no such round (a plain read: the ORM's loading
+    costs more than the read)."""
+    row = plain_reads(session).execute(_ROUND_READ, {"round_id": round_id}).first()
     if row is None:
         raise ValidationError("screening.no_round")
     return RoundInfo(*row)

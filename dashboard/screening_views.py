@@ -24,7 +24,7 @@ from dashboard import screening_reports, tubes
 from dashboard.i18n import code, t
 from dashboard.screening_missed import exempt_residents, missed_residents, why_missed
 from dashboard.screening_progress import round_progress
-from dashboard.screening_rounds import rounds, sampling_sites
+from dashboard.screening_rounds import plain_reads, rounds, sampling_sites
 from db.models import Grid, ScreeningRound
 
 # Column → catalogue key of its heading (the screening page's tables).
@@ -109,7 +109,7 @@ class Pickers:
 def pickers(session: Session, as_of: dt.date, lang: str) -> Pickers:
     """The round and grid pickers as of a day (the rounds in rounds()' order, read without their sites)."""
     R = ScreeningRound
-    held = session.connection().execute(
+    held = plain_reads(session).execute(
         select(R.id, R.kind, R.number, R.date, R.scope)
         .where(R.date <= as_of)
         .order_by(R.date.desc(), R.kind.desc(), R.number.desc())
@@ -129,7 +129,7 @@ def pickers(session: Session, as_of: dt.date, lang: str) -> Pickers:
         ids.setdefault(kind, []).append(round_id)
     names = {
         grid_id: t("screening.grid_n", lang=lang, n=n)
-        for grid_id, n in session.connection().execute(select(Grid.id, Grid.number).order_by(Grid.number))
+        for grid_id, n in plain_reads(session).execute(select(Grid.id, Grid.number).order_by(Grid.number))
     }
     return Pickers(ids, labels, names)
 
