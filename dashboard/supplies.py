@@ -42,7 +42,6 @@ from dashboard.supply_batches import (
     portions_owed,
 )
 from dashboard.supply_coverage import (
-    REACHED_COUNTS,
     SupplySummary,
     building_coverage,
     coverage,
@@ -67,7 +66,6 @@ __all__ = [
     "current_batch",
     "get_batch",
     "portions_out",
-    "REACHED_COUNTS",
     "coverage",
     "building_coverage",
     "not_reached",

@@ -14,52 +14,31 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
     Select,
+    and_,
+    bindparam,
     case,
     func,
+    literal,
     select,
 )
 from sqlalchemy.orm import Session
 
 from dashboard.config import end_of
-from dashboard.supply_batches import LEVELS, Rule, _rule, batches, current_batch, entitlement
+from dashboard.supply_batches import LEVELS, Rule, _rule, batches, current_batch, entitlement, owed_terms
 from dashboard.supply_visits import Visits, visits
 from db.models import (
     Building,
     Compound,
     Delivery,
+    DeliveryTally,
     Grid,
     Household,
     SupplyBatch,
 )
-
-
-def _is(status_col: Any, status: str) -> Any:
-    return func.coalesce(func.sum(case((status_col == status, 1), else_=0)), 0)
-
-
-REACHED_COUNTS = ["households_reached", "not_found", "refused", "portions_delivered"]
-
-
-def _reached_counts(session: Session, batch_id: int, as_of: dt.date, ent: Any, key: Any | None) -> dict:
-    """REACHED_COUNTS of the entitled households per key (one grouped read of the batch's deliveries;
-    a batch holds at most one delivery row per household)."""
-    stmt = (
-        select(
-            *([key] if key is not None else []),
-            _is(Delivery.status, "delivered"),
-            _is(Delivery.status, "not_found"),
-            _is(Delivery.status, "refused"),
-            func.coalesce(func.sum(case((Delivery.status == "delivered", Delivery.portions), else_=0)), 0),
-        )
-        .select_from(Delivery)
-        .join(ent, ent.c.household_id == Delivery.household_id)
-        .where(Delivery.batch_id == batch_id, Delivery.at <= end_of(as_of))
-    )
-    if key is None:
-        return {None: [int(v) for v in session.execute(stmt).one()]}
-    return {row[0]: [int(v) for v in row[1:]] for row in session.execute(stmt.group_by(key))}
-
 
 # not_reached()'s columns.
 NOT_REACHED_COLUMNS = [
@@ -149,9 +128,8 @@ def coverage_rows(session: Session, rule: Rule, level: str, seen: Visits) -> tup
     return names, rows
 
 
-def coverage_of(session: Session, rule: Rule, level: str, seen: Visits) -> pd.DataFrame:
-    """coverage() of a batch with this rule from its visits (read once for several uses)."""
-    names, rows = coverage_rows(session, rule, level, seen)
+def coverage_frame(names: list[str], rows: list[tuple]) -> pd.DataFrame:
+    """coverage()'s table from its key columns and rows."""
     df = pd.DataFrame(rows, columns=[*names, *COVERAGE_COUNTS])
     for col in COVERAGE_COUNTS:
         df[col] = df[col].astype(int)
@@ -159,6 +137,97 @@ def coverage_of(session: Session, rule: Rule, level: str, seen: Visits) -> pd.Da
         df["households_reached"] / df["households_entitled"].where(df["households_entitled"] > 0)
     ).astype(float)
     return df
+
+
+def coverage_of(session: Session, rule: Rule, level: str, seen: Visits) -> pd.DataFrame:
+    """coverage() of a batch with this rule from its visits read household by household (the
+    reference tallied_rows() is checked against)."""
+    return coverage_frame(*coverage_rows(session, rule, level, seen))
+
+
+# --- the same from the delivery tally -----------------------------------------------------------
+
+_OUTCOMES = ("delivered", "not_found", "refused")
+
+
+def _visit_counts(status: Any, households: Any, portions: Any) -> list[Any]:
+    """Households delivered, not found and refused, and the portions delivered, summed."""
+    counted = [func.coalesce(func.sum(case((status == s, households), else_=0)), 0) for s in _OUTCOMES]
+    return [*counted, func.coalesce(func.sum(case((status == "delivered", portions), else_=0)), 0)]
+
+
+@cache
+def _tally_statement(level: str) -> Select:
+    """_visit_counts of a batch's visits by the end of a day (every household visited, owed or
+    not) per key of a level, from the delivery tally (db/tallies_deliveries.py); bound batch_id and
+    as_of. Built once per process."""
+    T = DeliveryTally
+    key = {"grid": Building.grid_id, "compound": Building.compound_id, "building": T.building_id}[level]
+    stmt = select(key, *_visit_counts(T.status, T.households, T.portions)).where(
+        T.batch_id == bindparam("batch_id"), T.day <= bindparam("as_of", type_=Date)
+    )
+    if level != "building":
+        stmt = stmt.join(Building, Building.id == T.building_id)
+    return stmt.group_by(key)
+
+
+@cache
+def _unowed_statement(rule: Rule, level: str) -> Select:
+    """_visit_counts of the visits to the households the rule owes nothing (a few: the households of
+    no one; under the per-door rule, the other households of a door), per key of a level; bound
+    batch_id and until. Built once per process; those households are read first (materialised, so
+    the planner does not read every delivery of the batch to find them)."""
+    owed, _portions = owed_terms(rule)
+    unowed = (
+        select(Household.id, Household.building_id).where(~owed).cte("unowed").prefix_with("MATERIALIZED")
+    )
+    key = {"grid": Building.grid_id, "compound": Building.compound_id, "building": unowed.c.building_id}[
+        level
+    ]
+    stmt = (
+        select(key, *_visit_counts(Delivery.status, literal(1, Integer), Delivery.portions))
+        .select_from(unowed)
+        .join(
+            Delivery, and_(Delivery.household_id == unowed.c.id, Delivery.batch_id == bindparam("batch_id"))
+        )
+        .where(Delivery.at <= bindparam("until", type_=DateTime))
+    )
+    if level != "building":
+        stmt = stmt.join(Building, Building.id == unowed.c.building_id)
+    return stmt.group_by(key)
+
+
+def tallied_rows(
+    session: Session, batch_id: int, as_of: dt.date, rule: Rule, level: str
+) -> tuple[list[str], list[tuple], int]:
+    """coverage_rows()' key columns and rows from the delivery tally, and the portions delivered to
+    households owed nothing: a batch holds one delivery row per household (its last visit), so the
+    owed households reached are the rows delivered by then less those of households owed nothing,
+    and likewise for the outcomes and portions. No household is read but the few owed nothing."""
+    if level not in LEVELS:
+        raise ValueError(level)
+    names, owed = _owed_by(session, rule, level)
+    connection = session.connection()
+    params = {"batch_id": batch_id, "as_of": as_of, "until": end_of(as_of)}
+    visited = {key: counts for key, *counts in connection.execute(_tally_statement(level), params)}
+    unowed = {key: counts for key, *counts in connection.execute(_unowed_statement(rule, level), params)}
+    none = (0, 0, 0, 0)
+    rows = []
+    for *keys, entitled, needed in owed:
+        delivered, not_found, refused, portions = visited.get(keys[0], none)
+        u_delivered, u_not_found, u_refused, u_portions = unowed.get(keys[0], none)
+        rows.append(
+            (
+                *keys,
+                entitled,
+                delivered - u_delivered,
+                not_found - u_not_found,
+                refused - u_refused,
+                needed,
+                portions - u_portions,
+            )
+        )
+    return names, rows, sum(counts[3] for counts in unowed.values())
 
 
 def coverage(session: Session, batch_id: int, as_of: dt.date, level: str = "grid") -> pd.DataFrame:
@@ -170,7 +239,8 @@ def coverage(session: Session, batch_id: int, as_of: dt.date, level: str = "grid
     if level not in LEVELS:
         raise ValueError(level)
     _name, rule = _rule(session, batch_id)
-    return coverage_of(session, rule, level, visits(session, batch_id, as_of, rule))
+    names, rows, _unowed = tallied_rows(session, batch_id, as_of, rule, level)
+    return coverage_frame(names, rows)
 
 
 def building_coverage(session: Session, batch_id: int, as_of: dt.date) -> pd.DataFrame:
@@ -216,11 +286,9 @@ def supply_summary(session: Session, as_of: dt.date) -> SupplySummary | None:
     if batch_id is None:
         return None
     name, rule = _rule(session, batch_id)
-    ent = entitlement(rule)
-    entitled, needed = session.execute(
-        select(func.count(), func.coalesce(func.sum(ent.c.portions), 0)).select_from(ent)
-    ).one()
-    reached, _not_found, _refused, delivered = _reached_counts(session, batch_id, as_of, ent, None)[None]
+    names, rows, _unowed = tallied_rows(session, batch_id, as_of, rule, "grid")
+    at = len(names)  # the counts follow the keys: entitled, reached, not found, refused, needed, delivered
+    entitled, reached, needed, delivered = (sum(r[at + i] for r in rows) for i in (0, 1, 4, 5))
     return SupplySummary(
         batch_id=batch_id,
         batch_name=name,

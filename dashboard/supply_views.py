@@ -31,9 +31,8 @@ from dashboard.supply_batches import Rule, batches, get_batch
 from dashboard.supply_coverage import (
     NOT_REACHED_COLUMNS,
     coverage,
-    coverage_of,
-    coverage_rows,
     reconciliation,
+    tallied_rows,
 )
 from dashboard.supply_visits import Visits, visits
 from db.models import SupplyBatch
@@ -185,14 +184,16 @@ def batch_picker(session: Session, as_of: dt.date, lang: str) -> BatchPicker:
 
 @dataclass(frozen=True)
 class CoverageView:
-    """A batch's coverage as of a day: the four figures, the table by grid (empty: nobody owed) and
-    the households not reached yet (of a grid, or all: NOT_REACHED_SHOWN and grid_id, status in
-    words, to mask)."""
+    """A batch's coverage as of a day: the four figures, the table by grid (empty: nobody owed), how
+    many households are not reached yet (of a grid, or all) and, for one grid, their list
+    (NOT_REACHED_SHOWN and grid_id, status in words, to mask); the whole area's list is read when
+    asked for (not_reached_list), None here."""
 
     empty: bool
     kpis: list[dict[str, str]]
     by_grid: pd.DataFrame = field(repr=False)
-    not_reached: pd.DataFrame = field(repr=False)
+    not_reached_n: int = 0
+    not_reached: pd.DataFrame | None = field(default=None, repr=False)
 
 
 def _coverage_table(df: pd.DataFrame, level: str, lang: str) -> pd.DataFrame:
@@ -206,11 +207,11 @@ _MISSING_COLUMNS = (*NOT_REACHED_SHOWN, "grid_id")
 def coverage_view(
     session: Session, batch_id: int, as_of: dt.date, grid_id: int | None, lang: str
 ) -> CoverageView:
-    """The coverage section: its figures, its table by grid, the households not reached (of grid_id)."""
+    """The coverage section: its figures and table by grid (from the delivery tally), how many
+    households are not reached and, for one grid, which (the whole area's list: not_reached_list)."""
     batch = get_batch(session, batch_id)
     rule = Rule.of(batch)
-    seen = visits(session, batch_id, as_of, rule, _MISSING_COLUMNS)
-    _keys, rows = coverage_rows(session, rule, "grid", seen)
+    names, rows, given_unowed = tallied_rows(session, batch_id, as_of, rule, "grid")
     counts = (
         dict(zip(("grid_id", "grid", *supply_coverage.COVERAGE_COUNTS), zip(*rows, strict=True), strict=True))
         if rows
@@ -218,7 +219,7 @@ def coverage_view(
     )
     reached, owed = sum(counts.get("households_reached", ())), sum(counts.get("households_entitled", ()))
     out, needed = sum(counts.get("portions_delivered", ())), sum(counts.get("portions_needed", ()))
-    left = batch.stock - out - seen.given_unowed
+    left = batch.stock - out - given_unowed
     kpis = [
         {"label": t("supplies.kpi_households", lang=lang), "value": f"{reached:,} / {owed:,}"},
         {"label": t("supplies.kpi_portions", lang=lang), "value": f"{out:,} / {needed:,}"},
@@ -232,8 +233,29 @@ def coverage_view(
         shown = [*LEVEL_KEYS["grid"], *COVERAGE_COUNTS, "not_found", "refused"]
         by_grid = pd.DataFrame({headings(lang)[c]: counts[c] for c in shown})
     else:
-        by_grid = _coverage_table(coverage_of(session, rule, "grid", seen), "grid", lang)
-    return CoverageView(not rows, kpis, by_grid, _missing(seen, grid_id, lang))
+        by_grid = _coverage_table(supply_coverage.coverage_frame(names, rows), "grid", lang)
+    missing = {
+        key: entitled - reached
+        for key, entitled, reached in zip(
+            counts.get("grid_id", ()),
+            counts.get("households_entitled", ()),
+            counts.get("households_reached", ()),
+            strict=True,
+        )
+    }
+    if grid_id is None:
+        return CoverageView(not rows, kpis, by_grid, sum(missing.values()))
+    listed = not_reached_list(session, batch_id, as_of, grid_id, lang) if missing.get(grid_id) else None
+    return CoverageView(not rows, kpis, by_grid, missing.get(grid_id, 0), listed)
+
+
+def not_reached_list(
+    session: Session, batch_id: int, as_of: dt.date, grid_id: int | None, lang: str
+) -> pd.DataFrame:
+    """The households a batch has not reached by the end of a day, of a grid or all, as the coverage
+    section lists them (NOT_REACHED_SHOWN and grid_id, the last visit's outcome in words)."""
+    rule = Rule.of(get_batch(session, batch_id))
+    return _missing(visits(session, batch_id, as_of, rule, _MISSING_COLUMNS), grid_id, lang)
 
 
 def _missing(seen: Visits, grid_id: int | None, lang: str) -> pd.DataFrame:

@@ -5,7 +5,8 @@ the command line or a hand-made SQL fix.
 - building_tally: residents and bedridden residents per building (resident inserted, deleted, moved
   to another household, bedridden changed; household moved to another building);
 - round_tally: plain screening results (neither an exemption nor a door-to-door sample) per round,
-  building and day sampled (result inserted, deleted or changed; resident or household moved).
+  building and day sampled (result inserted, deleted or changed; resident or household moved);
+- delivery_tally: a supply batch's delivery rows per building, day and outcome (db/tallies_deliveries.py).
 
 SQLite has row triggers only; PostgreSQL's are statement triggers over transition tables, so an
 import or a COPY of thousands of rows updates the tallies with one grouped statement.
@@ -20,6 +21,12 @@ from __future__ import annotations
 
 # ruff: noqa: S608 - the SQL below is assembled from this module's constants only, never from input
 from sqlalchemy import Connection
+
+from db import tallies_deliveries
+
+# The tallies by part: the screening ones here (building_tally, round_tally), the delivery tally in
+# db/tallies_deliveries.py. Each migration installs its own part; the seed and the tests all of them.
+PARTS = ("screening", "deliveries")
 
 TRIGGERS = {
     "screening_result": ("tally_result_insert", "tally_result_delete", "tally_result_update"),
@@ -275,27 +282,37 @@ def _postgresql_triggers() -> list[str]:
 # --- install, drop, rebuild ------------------------------------------------------------------
 
 
-def install(connection: Connection) -> None:
-    """Create the triggers (after drop(), or on a database that has none)."""
-    pg = connection.dialect.name == "postgresql"
-    for sql in _postgresql_triggers() if pg else _sqlite_triggers():
-        connection.exec_driver_sql(sql)
+def install(connection: Connection, parts: tuple[str, ...] = PARTS) -> None:
+    """Create the triggers of the tallies of parts (after drop(), or on a database that has none)."""
+    if "screening" in parts:
+        pg = connection.dialect.name == "postgresql"
+        for sql in _postgresql_triggers() if pg else _sqlite_triggers():
+            connection.exec_driver_sql(sql)
+    if "deliveries" in parts:
+        tallies_deliveries.install(connection)
 
 
-def drop(connection: Connection) -> None:
+def drop(connection: Connection, parts: tuple[str, ...] = PARTS) -> None:
     """Remove the triggers (the tallies stop following the records until rebuild() and install())."""
-    pg = connection.dialect.name == "postgresql"
-    for table, names in TRIGGERS.items():
-        for name in names:
-            if pg:
-                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
-            else:
-                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    if "screening" in parts:
+        pg = connection.dialect.name == "postgresql"
+        for table, names in TRIGGERS.items():
+            for name in names:
+                if pg:
+                    connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                    connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
+                else:
+                    connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    if "deliveries" in parts:
+        tallies_deliveries.drop(connection)
 
 
-def rebuild(connection: Connection) -> None:
-    """Count every tally again from the records."""
+def rebuild(connection: Connection, parts: tuple[str, ...] = PARTS) -> None:
+    """Count every tally of parts again from the records."""
+    if "deliveries" in parts:
+        tallies_deliveries.rebuild(connection)
+    if "screening" not in parts:
+        return
     day = (_PG_DAY if connection.dialect.name == "postgresql" else _SQ_DAY).format(a="r")
     connection.exec_driver_sql("DELETE FROM building_tally")
     connection.exec_driver_sql("DELETE FROM round_tally")

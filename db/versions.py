@@ -45,6 +45,7 @@ _NAMED = re.compile(r"\b(" + "|".join(sorted(TABLES, key=len, reverse=True)) + r
 DERIVED: dict[str, tuple[str, ...]] = {
     "building_tally": ("resident", "household"),
     "round_tally": ("screening_result", "resident", "household"),
+    "delivery_tally": ("delivery", "household"),
 }
 
 _written: ContextVar[set[str] | None] = ContextVar("juwei_written", default=None)

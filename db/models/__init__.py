@@ -136,7 +136,7 @@ from db.models.accounts import (  # noqa: F401
 )
 
 # isort: split
-from db.models.tallies import ALWAYS, BuildingTally, RoundTally  # noqa: F401
+from db.models.tallies import ALWAYS, BuildingTally, DeliveryTally, RoundTally  # noqa: F401
 
 __all__ = [
     "dt",

@@ -96,6 +96,10 @@ class Household(Base):
     __table_args__ = (
         UniqueConstraint("building_id", "room"),
         CheckConstraint("size >= 0", name="size"),
+        # The few households of no one (size 0): a supply batch owes them nothing (supply_coverage);
+        # what each building's households are owed is read from the index alone.
+        Index("ix_household_size", "size"),
+        Index("ix_household_building_size", "building_id", "size"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, Integer
+from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
@@ -35,3 +35,16 @@ class RoundTally(Base):
     building_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     counts_from: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     results: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DeliveryTally(Base):
+    """A batch's delivery rows (one per household visited) of a building's households, by the day of
+    the last visit and its outcome: how many households, and the portions the rows record."""
+
+    __tablename__ = "delivery_tally"
+    batch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    building_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    portions: Mapped[int] = mapped_column(Integer, default=0)

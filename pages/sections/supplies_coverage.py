@@ -31,7 +31,15 @@ def render(ctx: Ctx, batch: Batch | None) -> None:
     )
     table(shown, column_config=coverage_config())
     st.subheader(t("supplies.not_reached_title"))
-    if view.not_reached.empty:
+    if not view.not_reached_n:
         st.success(t("supplies.none_not_reached"))
-    else:
+    elif view.not_reached is not None:  # one grid's list, read with its figures
         personal_table(ctx, view.not_reached, supply_views.NOT_REACHED_SHOWN)
+    else:  # the whole area's: read only while the expander is open (it reruns the page)
+        box = st.expander(
+            t("supplies.not_reached_list", n=view.not_reached_n), key="sup_missing_open", on_change="rerun"
+        )
+        if box.open:
+            listed = ui.cached(supply_views.not_reached_list, batch.id, ctx.day, None, ctx.lang)
+            with box:
+                personal_table(ctx, listed, supply_views.NOT_REACHED_SHOWN)

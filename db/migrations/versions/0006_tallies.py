@@ -48,12 +48,12 @@ def upgrade() -> None:
         postgresql_where=sa.text(ODD),
     )
     connection = op.get_bind()
-    tallies.rebuild(connection)
-    tallies.install(connection)
+    tallies.rebuild(connection, ("screening",))
+    tallies.install(connection, ("screening",))
 
 
 def downgrade() -> None:
-    tallies.drop(op.get_bind())
+    tallies.drop(op.get_bind(), ("screening",))
     op.drop_index("ix_screening_result_odd", table_name="screening_result")
     op.drop_table("round_tally")
     op.drop_table("building_tally")
