@@ -85,10 +85,19 @@ def is_demo(session: Session) -> bool:
 
 def today(session: Session) -> dt.date:
     """The app's today: the real date, or the demo's last day when the demo data is loaded."""
-    c = committee(session)
-    if c is not None and c.is_demo and c.demo_today is not None:
-        return c.demo_today
-    return dt.date.today()
+    return calendar(session)[0]
+
+
+def calendar(session: Session) -> tuple[dt.date, bool]:
+    """(today, is_demo) in one plain read: what every page's frame asks first (what is pending is
+    flushed first, as session.execute would)."""
+    if session.autoflush:
+        session.flush()
+    row = session.connection().execute(select(Committee.is_demo, Committee.demo_today).limit(1)).first()
+    demo = bool(row and row[0])
+    if demo and row[1] is not None:
+        return row[1], demo
+    return dt.date.today(), demo
 
 
 def end_of(day: dt.date) -> dt.datetime:

@@ -24,6 +24,7 @@ from db.models import (
     BuildingTally,
     Compound,
     Delivery,
+    DeliveryTally,
     Grid,
     Household,
     MissedFollowUp,
@@ -283,6 +284,49 @@ def _portions(batch: BatchRef) -> Any:
     return literal(1)
 
 
+def _reached_households(
+    batch: BatchRef, as_of: dt.date, keys: list[Any], grouped: Any
+) -> dict[Any, list[int]]:
+    """Households a batch (one household each, not per door) reached by the end of a day and the
+    portions the rule gives them, per key (keys and grouped: _supply_units' key and reading per key).
+
+    The households come from the delivery tally (db/tallies_deliveries.py: one delivery row per
+    household); under the large-household rule the large households among them, which get
+    large_portions instead of one, are read one by one (a few, through the index on size, first).
+    """
+    T = DeliveryTally
+    reached = grouped(
+        select(*keys, func.sum(T.households))
+        .select_from(T)
+        .where(T.batch_id == batch.batch_id, T.status == "delivered", T.day <= as_of),
+        T.building_id,
+    )
+    extra: dict[Any, list[int]] = {}
+    if batch.rule == "large_household" and batch.large_portions != 1:
+        large = (
+            select(Household.id, Household.building_id)
+            .where(Household.size >= batch.large_threshold)
+            .cte("large")
+            .prefix_with("MATERIALIZED")
+        )
+        extra = grouped(
+            select(*keys, func.count(large.c.id))
+            .select_from(large)
+            .join(
+                Delivery,
+                and_(
+                    Delivery.household_id == large.c.id,
+                    Delivery.batch_id == batch.batch_id,
+                    Delivery.status == "delivered",
+                    Delivery.at <= end_of(as_of),
+                ),
+            ),
+            large.c.building_id,
+        )
+    more = batch.large_portions - 1
+    return {k: [n, n + more * extra.get(k, [0])[0]] for k, (n,) in reached.items() if n}
+
+
 def _supply_units(
     session: Session, batch: BatchRef, as_of: dt.date, key: Any | None, *where: Any
 ) -> pd.DataFrame:
@@ -319,12 +363,7 @@ def _supply_units(
             select(*keys, func.count(Household.id), func.sum(portions)).select_from(Household),
             Household.building_id,
         )
-        reached = grouped(
-            select(*keys, func.count(Household.id), func.sum(portions))
-            .select_from(Delivery)
-            .join(Household, _delivered_join(batch, as_of)),
-            Household.building_id,
-        )
+        reached = _reached_households(batch, as_of, keys, grouped)
     rows = []
     for k, (entitled, due) in units.items():
         got, got_portions = reached.get(k, [0, 0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -212,6 +213,22 @@ def round_totals(session: Session, round_id: int, as_of: dt.date) -> dict[str, f
     return _totals(dict(zip(STATUS_COUNTS, counted, strict=True)))
 
 
+def _placed(ids: np.ndarray, rows: list[Any], width: int) -> np.ndarray:
+    """Rows of counts, the building id last, placed in the order of the building ids (one row of
+    width counts each; zeros for a building without a row; a row of a building out of scope dropped)."""
+    out = np.zeros((len(ids), width), dtype=np.int64)
+    if not rows:
+        return out
+    # (from the flat values: NumPy would inspect each SQLAlchemy Row as a sequence, slowly)
+    counted = np.fromiter(chain.from_iterable(rows), np.int64, len(rows) * (width + 1))
+    counted = counted.reshape(len(rows), width + 1)
+    order = np.argsort(ids)
+    at = np.minimum(np.searchsorted(ids, counted[:, -1], sorter=order), len(ids) - 1)
+    found = ids[order[at]] == counted[:, -1]
+    out[order[at[found]]] = counted[found, :width]
+    return out
+
+
 @cache
 def _progress_reads(scope: str) -> tuple[Any, Any, Any]:
     """round_progress's reads for a round of a scope, built once (bound parameters: _params): the
@@ -251,16 +268,9 @@ def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProg
         g = pd.DataFrame(columns=["grid_id", "grid", *PROGRESS_COLUMNS])
         return RoundProgress(rnd, g, b, _totals(dict.fromkeys(STATUS_COUNTS, 0)))
     building_ids, grid_ids, grids, compounds, buildings, residents, flagged = zip(*rows, strict=True)
-    # The samples in each building's row (a building out of scope has none to place).
-    at = {building_id: i for i, building_id in enumerate(building_ids)}
-    plain_n = np.zeros(len(rows), dtype=np.int64)
-    for n, building_id in connection.execute(plain_read, params).all():
-        if building_id in at:
-            plain_n[at[building_id]] = n
-    odd = np.zeros((len(rows), len(ODD_COUNTS)), dtype=np.int64)
-    for *counted, building_id in connection.execute(odd_read, params).all():
-        if building_id in at:
-            odd[at[building_id]] = counted
+    ids = np.array(building_ids, dtype=np.int64)
+    plain_n = _placed(ids, connection.execute(plain_read, params).all(), 1)[:, 0]
+    odd = _placed(ids, connection.execute(odd_read, params).all(), len(ODD_COUNTS))
     transferred, quarantine, away, sampled, door, odd_bedridden, odd_flagged = odd.T
     residents, flagged = np.array([residents, flagged], dtype=np.int64)
     counts = np.column_stack(

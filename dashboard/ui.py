@@ -283,9 +283,13 @@ def clear_cookie_if_signed_out() -> None:
         )
 
 
+def _calendar() -> tuple[dt.date, bool]:
+    return per_run("calendar", lambda: cached_value(config.calendar))
+
+
 def today() -> dt.date:
     """The app's today (the demo's last day when the demo data is loaded)."""
-    return per_run("today", lambda: cached_value(config.today))
+    return _calendar()[0]
 
 
 def as_of() -> dt.date:
@@ -314,7 +318,7 @@ def sidebar(user: CurrentUser) -> None:
     """As-of date, language, demo badge, meeting mode, who is signed in, sign out."""
     day = today()
     with st.sidebar:
-        if per_run("is_demo", lambda: cached_value(config.is_demo)):
+        if _calendar()[1]:  # the demo data is loaded
             st.badge(
                 t("app.demo_badge"), icon=":material/science:", color="orange", help=t("app.demo_badge_help")
             )
