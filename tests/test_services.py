@@ -1,16 +1,13 @@
 """Daily services: the next hospital run and its requests, courier backlog arithmetic, the day's
-disinfection targets, guard coverage gaps, scoped writes, and the services page in both languages.
+disinfection targets, guard coverage gaps, scoped writes, the views the page reads.
 
-Exact answers come from a small hand-made world (two grids, three buildings, three entrances) built
-around Friday 2022-05-20; figures from the Huamei seed where it is loaded.
+Exact answers come from a small hand-made world (tests/services_world.py) built around Friday
+2022-05-20; figures from the Huamei seed where it is loaded. The page itself: test_services_page.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,256 +16,34 @@ from sqlalchemy.orm import Session
 
 from dashboard import courier, disinfection, entrances, medicine, people, services
 from dashboard.errors import PermissionDenied, StaleEdit, ValidationError
-from dashboard.i18n import code, set_language, t
+from dashboard.i18n import code, t
 from dashboard.roles import CurrentUser
 from dashboard.store import run_write
-from db import make_engine, upgrade
 from db.models import (
     AuditLog,
     Building,
-    Case,
-    Committee,
-    Compound,
-    Contact,
     CourierCount,
     DisinfectionRecord,
-    DisinfectionRoute,
-    DutyShift,
-    Entrance,
-    EntranceChange,
-    Grid,
-    HospitalRun,
-    Household,
     MedicineRequest,
-    Person,
-    Resident,
-    RoundSite,
-    SamplingSite,
-    ScreeningRound,
     Setting,
-    Team,
-    User,
     ZoneChange,
 )
-from tests.helpers import forget_app_state, open_app, texts
-
-D = dt.date(2022, 5, 20)  # a Friday: a hospital-run day (rule "1,4" = Tuesday, Friday)
-TODAY = dt.date(2022, 5, 21)
-NOW = dt.datetime(2022, 5, 21, 20, 0)
-
-
-def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time()) + dt.timedelta(hours=hour, minutes=minute)
-
-
-@dataclass
-class World:
-    """Ids of the hand-made world, and the users acting in it."""
-
-    ids: dict[str, int]
-    users: dict[str, CurrentUser]
-
-
-def build_world(session: Session) -> World:
-    """Two grids, three buildings, eight residents, five teams, three entrances (two open), a case."""
-    ids: dict[str, int] = {}
-
-    def add(key: str, obj: object) -> object:
-        session.add(obj)
-        session.flush()
-        ids[key] = obj.id  # type: ignore[attr-defined]
-        return obj
-
-    session.add(Committee(name="Test committee", is_demo=True, demo_today=TODAY))
-    session.add(Setting(key="hospital_run_weekdays", value="1,4"))
-    add("ca", Compound(name="Compound A", kind="public_housing"))
-    add("cb", Compound(name="Compound B", kind="homestead"))
-    add("g1", Grid(number=1, name="Grid 1"))
-    add("g2", Grid(number=2, name="Grid 2"))
-    add("b1", Building(compound_id=ids["ca"], grid_id=ids["g1"], name="B1"))
-    add("b2", Building(compound_id=ids["ca"], grid_id=ids["g1"], name="B2"))
-    add("b3", Building(compound_id=ids["cb"], grid_id=ids["g2"], name="B3"))
-    add("h1", Household(building_id=ids["b1"], door="1", room="101", size=3))
-    add("h2", Household(building_id=ids["b2"], door="1", room="201", size=1))
-    add("h3", Household(building_id=ids["b3"], door="1", room="301", size=4))
-    residents = {
-        "r1": ("h1", "Zhang One", 1940, True, "hypertension"),
-        "r2": ("h2", "Li Two", 1990, False, ""),
-        "r3": ("h3", "Wang Three", 1950, False, ""),
-        "r4": ("h3", "Wang Four", 2000, True, "asthma"),
-        "r5": ("h1", "Zhang Five", 1955, False, ""),
-        "r6": ("h2", "Li Six", 1970, True, "diabetes"),
-        "r7": ("h3", "Wang Seven", 1962, False, ""),
-        "r8": ("h3", "Wang Eight", 1963, False, ""),
-    }
-    for key, (hh, name, born, chronic, condition) in residents.items():
-        add(
-            key,
-            Resident(
-                household_id=ids[hh], name=name, sex="F", birth_year=born, phone="13800000000",
-                is_chronic=chronic, chronic_condition=condition,
-            ),
-        )  # fmt: skip
-    for key, name, kind in (
-        ("t_a", "Squad A", "transport"),
-        ("t_b", "Squad B", "transport"),
-        ("t_dis", "Disinfection team", "disinfection"),
-        ("t_med", "Medicine group", "medicine"),
-        ("t_guard", "Guards", "guard"),
-    ):
-        add(key, Team(name=name, kind=kind))
-    for key, name, kind, team, extra in (
-        ("p_driver", "Driver Chen", "cadre", "t_med", {"cadre_level": "city"}),
-        ("p_dis", "Disinfector Wu", "property", "t_dis", {}),
-        ("p_a", "Courier Sun", "volunteer", "t_a", {"volunteer_kind": "young"}),
-        ("p_b", "Courier Zhou", "volunteer", "t_b", {"volunteer_kind": "young"}),
-        ("g_1", "Guard Qian", "guard", "t_guard", {}),
-        ("g_2", "Guard Zhao", "guard", "t_guard", {}),
-        ("p_staff", "Staff Lin", "committee_staff", None, {"grid_id": None}),
-    ):
-        add(key, Person(name=name, kind=kind, phone="13911112222", team_id=ids.get(team), **extra))
-    session.get(Person, ids["p_staff"]).grid_id = ids["g1"]
-    for key, username, role, extra in (
-        ("u_shuji", "shuji", "secretary", {}),
-        ("u_grid1", "grid01", "grid_leader", {"grid_id": ids["g1"]}),
-        ("u_grid2", "grid02", "grid_leader", {"grid_id": ids["g2"]}),
-        ("u_task", "task", "task", {"team_id": ids["t_a"]}),
-        ("u_dis", "dis", "task", {"team_id": ids["t_dis"]}),
-        ("u_med", "med", "task", {"team_id": ids["t_med"]}),
-        ("u_guard", "guardlead", "task", {"team_id": ids["t_guard"]}),
-        ("u_viewer", "viewer", "viewer", {}),
-        ("u_meeting", "meeting", "meeting", {}),
-    ):
-        add(key, User(username=username, password_hash="x", role=role, **extra))
-    # Entrances: E1 and E2 open since 1 April, E3 closed since 1 April.
-    for key, name, is_open in (
-        ("e1", "East gate", True),
-        ("e2", "North gate", True),
-        ("e3", "West gate", False),
-    ):
-        add(key, Entrance(name=name, road="Road", is_open=is_open))
-        session.add(EntranceChange(entrance_id=ids[key], at=at(dt.date(2022, 4, 1), 0), is_open=is_open))
-    # Screening round on D at site S1; a case in B1 on 05-18 seals B1 until 05-25.
-    add("s1", SamplingSite(name="Site 1", grid_id=ids["g1"]))
-    add("s2", SamplingSite(name="Site 2", grid_id=ids["g2"]))
-    add("round", ScreeningRound(kind="pcr", number=40, date=D))
-    session.add(RoundSite(round_id=ids["round"], site_id=ids["s1"]))
-    add("route1", DisinfectionRoute(name="Gate to site", active=True))
-    add("route2", DisinfectionRoute(name="Old route", active=False))
-    add(
-        "case",
-        Case(
-            resident_id=ids["r1"], found_on=dt.date(2022, 5, 18), found_at=at(dt.date(2022, 5, 18), 9),
-            channel="antigen", severity="asymptomatic",
-        ),
-    )  # fmt: skip
-    # Close contacts: r3 (B3) under control 05-18..05-25; r6 (B2) released 05-19; r7 secondary.
-    for resident, kind, identified, released in (
-        ("r3", "close", dt.date(2022, 5, 18), dt.date(2022, 5, 25)),
-        ("r6", "close", dt.date(2022, 5, 10), dt.date(2022, 5, 19)),
-        ("r8", "secondary", dt.date(2022, 5, 18), None),
-    ):
-        session.add(
-            Contact(
-                case_id=ids["case"], resident_id=ids[resident], kind=kind, identified_on=identified,
-                released_on=released,
-            )
-        )  # fmt: skip
-    session.flush()
-    users = {
-        key[2:]: CurrentUser(
-            id=ids[key],
-            username=row.username,
-            role=row.role,
-            grid_id=row.grid_id,
-            grid_number={ids["g1"]: 1, ids["g2"]: 2}.get(row.grid_id),
-            team_id=row.team_id,
-        )
-        for key in ids
-        if key.startswith("u_")
-        for row in [session.get(User, ids[key])]
-    }
-    return World(ids, users)
-
-
-def add_medicine(session: Session, w: World) -> None:
-    """Two runs (05-20 done at 15:00, 05-24 planned) and five requests around them."""
-    i = w.ids
-    run20 = HospitalRun(date=D, hospitals="Zhongshan", driver_id=i["p_driver"], done_at=at(D, 15))
-    run24 = HospitalRun(date=dt.date(2022, 5, 24), hospitals="Ruijin")
-    session.add_all([run20, run24])
-    session.flush()
-    i["run20"], i["run24"] = run20.id, run24.id
-    rows = {
-        "q1": MedicineRequest(
-            resident_id=i["r1"], medicines="amlodipine x2", hospital="Zhongshan", urgency="urgent",
-            status="bought", requested_at=at(dt.date(2022, 5, 18), 9), run_id=run20.id, bought_at=at(D, 15),
-        ),
-        "q2": MedicineRequest(
-            resident_id=i["r3"], medicines="aspirin", hospital="Ruijin", urgency="normal",
-            status="requested", requested_at=at(dt.date(2022, 5, 19), 10),
-        ),
-        "q3": MedicineRequest(
-            resident_id=i["r2"], medicines="insulin", hospital="Zhongshan", urgency="normal",
-            status="delivered", requested_at=at(dt.date(2022, 5, 19), 8), run_id=run20.id,
-            bought_at=at(D, 15), delivered_at=at(D, 18),
-        ),
-        "q4": MedicineRequest(
-            resident_id=i["r4"], medicines="salbutamol", hospital="Ruijin", urgency="urgent",
-            status="in_run", requested_at=at(dt.date(2022, 5, 19), 20), run_id=run24.id,
-        ),
-        "q5": MedicineRequest(
-            resident_id=i["r1"], medicines="cancelled one", status="cancelled",
-            requested_at=at(dt.date(2022, 5, 19), 7),
-        ),
-        "q6": MedicineRequest(
-            resident_id=i["r6"], medicines="metformin", status="delivered",
-            requested_at=at(dt.date(2022, 4, 30), 7), bought_at=at(dt.date(2022, 5, 3), 7),
-            delivered_at=at(dt.date(2022, 5, 3), 9),
-        ),
-    }  # fmt: skip
-    for key, row in rows.items():
-        session.add(row)
-        session.flush()
-        i[key] = row.id
-
-
-def add_guard_shifts(session: Session, w: World) -> None:
-    """E1 covered all day on D; E2 uncovered 02:00–06:00 on D (as in the seed); E3 closed, no guard."""
-    i = w.ids
-    plan = [
-        ("e1", "g_1", at(D, 0), at(D, 8)),
-        ("e1", "g_2", at(D, 8), at(D, 16)),
-        ("e1", "g_1", at(D, 16), at(D, 24)),
-        ("e2", "g_2", at(D, -4), at(D, 2)),
-        ("e2", "g_1", at(D, 6), at(D, 14)),
-        ("e2", "g_2", at(D, 13), at(D, 24)),
-    ]
-    for entrance, guard, start, end in plan:
-        session.add(
-            DutyShift(
-                person_id=i[guard],
-                team_id=i["t_guard"],
-                entrance_id=i[entrance],
-                starts_at=start,
-                ends_at=end,
-            )
-        )
-    session.flush()
+from tests import services_world
+from tests.services_world import (
+    NOW,
+    TODAY,
+    D,
+    World,
+    _count,
+    at,
+    disinfect,
+    needs_seed,
+)
 
 
 @pytest.fixture
-def world(engine: Engine) -> Iterator[tuple[Engine, World]]:
-    with Session(engine) as s, s.begin():
-        w = build_world(s)
-        add_medicine(s, w)
-        add_guard_shifts(s, w)
-    yield engine, w
-
-
-def _count(engine: Engine, model: type) -> int:
-    with Session(engine) as s:
-        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+def world(engine: Engine) -> tuple[Engine, World]:
+    return services_world.built(engine)
 
 
 # --- medicine ---------------------------------------------------------------------------------
@@ -513,12 +288,6 @@ def test_courier_writes_outside_the_users_scope_are_refused(world) -> None:
 # --- disinfection -----------------------------------------------------------------------------
 
 
-def _disinfect(engine: Engine, user: CurrentUser, kind: str, target: int, moment: dt.datetime, **kw):
-    return run_write(
-        engine, disinfection.do_record_disinfection, user, kind, target, moment, "chlorine", now=NOW, **kw
-    )
-
-
 def test_required_disinfection_targets_of_a_day(world) -> None:
     engine, w = world
     i = w.ids
@@ -545,9 +314,9 @@ def test_disinfection_status_counts_done_missing_and_over_the_maximum(world) -> 
     engine, w = world
     i, u = w.ids, w.users
     for hour in (8, 12, 17):
-        _disinfect(engine, u["dis"], "building", i["b1"], at(D, hour))
-    _disinfect(engine, u["grid1"], "site", i["s1"], at(D, 7), team_id=i["t_dis"], person_id=i["p_dis"])
-    _disinfect(engine, u["shuji"], "building", i["b3"], at(TODAY, 9))  # the next day does not count
+        disinfect(engine, u["dis"], "building", i["b1"], at(D, hour))
+    disinfect(engine, u["grid1"], "site", i["s1"], at(D, 7), team_id=i["t_dis"], person_id=i["p_dis"])
+    disinfect(engine, u["shuji"], "building", i["b3"], at(TODAY, 9))  # the next day does not count
     with Session(engine) as s:
         st = services.disinfection_status(s, D)
         assert (st.required, st.done, st.records) == (4, 2, 4)
@@ -570,16 +339,16 @@ def test_disinfection_writes_outside_the_users_scope_are_refused(world) -> None:
     engine, w = world
     i, u = w.ids, w.users
     with pytest.raises(PermissionDenied) as grid:
-        _disinfect(engine, u["grid1"], "building", i["b3"], at(D, 9))
+        disinfect(engine, u["grid1"], "building", i["b3"], at(D, 9))
     assert grid.value.key == "auth.denied_grid"
     with pytest.raises(PermissionDenied):  # routes belong to no grid: a grid leader cannot record them
-        _disinfect(engine, u["grid1"], "route", i["route1"], at(D, 9))
+        disinfect(engine, u["grid1"], "route", i["route1"], at(D, 9))
     with pytest.raises(PermissionDenied):  # squad A does not disinfect
-        _disinfect(engine, u["task"], "building", i["b1"], at(D, 9))
+        disinfect(engine, u["task"], "building", i["b1"], at(D, 9))
     with pytest.raises(PermissionDenied):  # the disinfection team cannot name another team's member
-        _disinfect(engine, u["dis"], "building", i["b1"], at(D, 9), person_id=i["p_a"])
+        disinfect(engine, u["dis"], "building", i["b1"], at(D, 9), person_id=i["p_a"])
     with pytest.raises(ValidationError) as future:
-        _disinfect(engine, u["dis"], "building", i["b1"], NOW + dt.timedelta(minutes=5))
+        disinfect(engine, u["dis"], "building", i["b1"], NOW + dt.timedelta(minutes=5))
     assert future.value.key == "common.future_date"
     with pytest.raises(ValidationError) as agent:
         run_write(
@@ -587,7 +356,7 @@ def test_disinfection_writes_outside_the_users_scope_are_refused(world) -> None:
         )
     assert agent.value.key == "common.required"
     assert _count(engine, DisinfectionRecord) == 0
-    _disinfect(engine, u["dis"], "route", i["route1"], at(D, 9))
+    disinfect(engine, u["dis"], "route", i["route1"], at(D, 9))
     with Session(engine) as s:
         row = s.scalar(select(AuditLog).where(AuditLog.table_name == "disinfection_record"))
         assert row.username == "dis" and row.after["route_id"] == i["route1"]
@@ -639,7 +408,7 @@ def test_closing_an_entrance_ends_its_need_for_guards(world) -> None:
 def test_the_pages_reads_are_the_figures_in_words(world) -> None:
     engine, w = world
     i, u = w.ids, w.users
-    _disinfect(engine, u["dis"], "building", i["b1"], at(D, 8))
+    disinfect(engine, u["dis"], "building", i["b1"], at(D, 8))
     with Session(engine) as s:
         # Medicine: the next run as of 05-19, its requests with urgency and status in words.
         run, view = (
@@ -726,7 +495,7 @@ def test_the_pages_views_give_what_the_figures_functions_give(world) -> None:
     _courier(engine, u["grid2"], D, "morning", i["g2"], 7, 7, team_id=i["t_b"])
     _courier(engine, u["grid2"], D, "noon", i["g2"], 2, 1)  # no squad
     for hour in (8, 12, 17):
-        _disinfect(engine, u["dis"], "building", i["b1"], at(D, hour))
+        disinfect(engine, u["dis"], "building", i["b1"], at(D, hour))
     with Session(engine) as s:
         for day in (dt.date(2022, 5, 19), D, TODAY):
             # Courier: three sums (per grid, per day, per squad and shift) make every figure.
@@ -857,17 +626,6 @@ def test_interval_arithmetic() -> None:
 # --- the seed ---------------------------------------------------------------------------------
 
 
-def _seed_ready() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("seed") is not None and hasattr(
-        importlib.import_module("seed"), "generate"
-    )
-
-
-needs_seed = pytest.mark.skipif(not _seed_ready(), reason="the Huamei seed (seed.generate) is not there yet")
-
-
 @needs_seed
 def test_the_seeds_guard_gap_on_20_may(seeded: Session) -> None:
     from seed import story
@@ -914,207 +672,3 @@ def test_the_seeds_sealed_buildings_are_the_zones(seeded: Session) -> None:
             int(x) for x in b.loc[b["zone"] == "sealed", "building_id"]
         ], day
         day += dt.timedelta(days=4)
-
-
-# --- the page ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """The hand-made world in a SQLite file the app (AppTest) uses."""
-
-    url = f"sqlite:///{tmp_path / 'world.db'}"
-    eng = make_engine(url)
-    upgrade(eng)
-    with Session(eng) as s, s.begin():
-        w = build_world(s)
-        add_medicine(s, w)
-        add_guard_shifts(s, w)
-    eng.dispose()
-    monkeypatch.setenv("DATABASE_URL", url)
-    forget_app_state()
-    yield w
-    forget_app_state()
-
-
-def test_the_pages_column_headings_are_in_the_catalogue() -> None:
-    from dashboard import i18n
-    from pages.sections import (
-        services_courier,
-        services_disinfection,
-        services_entrances,
-        services_medicine,
-    )
-
-    tables = {
-        "requests": (services_medicine.REQUEST_HEADINGS, medicine.REQUESTS_SHOWN),
-        "check": (services_medicine.CHECK_HEADINGS, medicine.CHECK_SHOWN),
-        "runs": (services_medicine.RUN_HEADINGS, medicine.RUNS_SHOWN),
-        "by shift": (services_courier.SHIFT_HEADINGS, courier.BY_SHIFT_SHOWN),
-        "by squad": (services_courier.SHIFT_HEADINGS, courier.BY_SQUAD_SHOWN),
-        "by grid": (services_courier.SHIFT_HEADINGS, courier.BY_GRID_SHOWN),
-        "targets": (services_disinfection.HEADINGS, disinfection.TARGETS_SHOWN),
-        "records": (services_disinfection.HEADINGS, disinfection.RECORDS_SHOWN),
-        "gaps": (services_entrances.GAP_HEADINGS, entrances.GAPS_SHOWN),
-        "coverage": (services_entrances.COVERAGE_HEADINGS, entrances.COVERAGE_SHOWN),
-        "states": (services_entrances.STATE_HEADINGS, entrances.STATES_SHOWN),
-        "shifts": (services_entrances.SHIFT_HEADINGS, entrances.SHIFTS_SHOWN),
-        "history": (services_entrances.HISTORY_HEADINGS, entrances.HISTORY_SHOWN),
-    }
-    for name, (headings, shown) in tables.items():
-        assert [k for k in headings.values() if not i18n.has(k)] == [], name
-        # Every column the view gives has a heading, in the order of the headings.
-        assert [c for c in headings if c in shown] == shown, name
-
-
-def _open(username: str, lang: str, day: dt.date | None = None):
-    set_language(lang)  # the script thread takes the test thread's language (as in test_supplies)
-    at_ = open_app(username, lang)
-    if day is not None:
-        at_.session_state["as_of"] = day
-    at_.switch_page("pages/services.py").run()
-    assert not at_.exception, at_.exception
-    return at_
-
-
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_services_page_shows_the_four_services(world_app: World, lang: str) -> None:
-    at_ = _open("shuji", lang, D)
-    shown = texts(at_)
-    assert not at_.exception
-    if lang == "en":
-        assert "Next hospital run" in shown and "2022-05-24" in shown
-        assert "1 unguarded stretches found" in shown and "North gate" in shown
-        assert "Targets still undone" in shown and "Gate to site" in shown
-    else:
-        assert "下次配药车" in shown and "发现 1 段无人值守" in shown
-    assert "Wang Three" in shown and "Li Six" in shown  # the secretary sees names in full
-
-
-def test_services_page_courier_form_saves_and_refuses(world_app: World) -> None:
-    at_ = _open("task", "en", TODAY)
-    form = "courier"
-    at_.number_input(key=f"{form}_received").set_value(5)
-    at_.number_input(key=f"{form}_delivered").set_value(9)
-    at_.button(key=f"{form}_submit").click().run()
-    assert not at_.exception
-    assert any("more than the 5 available" in e.value for e in at_.error)
-    at_.number_input(key=f"{form}_delivered").set_value(4)
-    at_.button(key=f"{form}_submit").click().run()
-    assert not at_.exception and not at_.error
-    engine = make_engine()
-    with Session(engine) as s:
-        row = s.scalar(select(CourierCount))
-        assert (row.received, row.delivered, row.team_id) == (5, 4, world_app.ids["t_a"])
-    engine.dispose()
-
-
-def test_services_page_for_a_grid_leader_and_a_viewer(world_app: World) -> None:
-    at_ = _open("grid02", "zh", D)
-    assert not at_.exception
-    shown = texts(at_)
-    assert "Wang Three" in shown  # own grid in full
-    assert "Zhang One" not in shown  # another grid's resident is masked
-    viewer = _open("viewer", "en", D)
-    assert "Your role can only read this." in texts(viewer)
-    assert "Zhang One" not in texts(viewer)
-
-
-def test_services_page_medicine_form(world_app: World) -> None:
-    at_ = _open("grid01", "en", TODAY)
-    at_.text_area(key="med_medicines").set_value("nifedipine 10mg x 30")
-    at_.button(key="med_submit").click().run()
-    assert not at_.exception and not at_.error
-    engine = make_engine()
-    with Session(engine) as s:
-        assert s.scalar(select(func.count()).where(MedicineRequest.medicines == "nifedipine 10mg x 30")) == 1
-    engine.dispose()
-    at_.text_area(key="med_medicines").set_value("")
-    at_.button(key="med_submit").click().run()
-    assert any("is required" in e.value for e in at_.error)
-
-
-def test_people_module_is_importable_from_services_tests() -> None:
-    assert people.PLAN_AHEAD_DAYS == 7
-
-
-def test_services_page_disinfection_form(world_app: World) -> None:
-    at_ = _open("dis", "en", TODAY)
-    assert not any(b.key == "courier_submit" for b in at_.button)  # not a courier squad
-    at_.radio(key="dis_kind").set_value("route")
-    at_.run()
-    at_.text_input(key="dis_agent").set_value("")
-    at_.button(key="dis_submit").click().run()
-    assert any("is required" in e.value for e in at_.error)
-    at_.text_input(key="dis_agent").set_value("peracetic acid")
-    at_.button(key="dis_submit").click().run()
-    assert not at_.exception and not at_.error
-    engine = make_engine()
-    with Session(engine) as s:
-        row = s.scalar(select(DisinfectionRecord))
-        assert (row.target_kind, row.route_id, row.agent) == (
-            "route",
-            world_app.ids["route1"],
-            "peracetic acid",
-        )
-        assert row.team_id == world_app.ids["t_dis"] and row.date == TODAY
-    engine.dispose()
-
-
-def test_services_page_disinfection_picker_puts_todays_undone_first(world_app: World) -> None:
-    i, u = world_app.ids, world_app.users
-    engine = make_engine()
-    for building in (i["b1"], i["b3"]):  # both done on D, both still to do today
-        _disinfect(engine, u["shuji"], "building", building, at(D, 9))
-    engine.dispose()
-    at_ = _open("shuji", "en", D)  # a past day: the form records for today
-    first = t("services.dis.required_first", lang="en")
-    options = list(at_.selectbox(key="dis_target").options)
-    assert [o.endswith(first) for o in options] == [True, True, False]
-    assert options[2] == "Compound A B2"
-
-
-def test_services_page_run_form(world_app: World) -> None:
-    at_ = _open("shuji", "en", TODAY)
-    assert "Driver Chen" in at_.selectbox(key="run_driver").options
-    at_.date_input(key="run_date").set_value(TODAY + dt.timedelta(days=3))
-    at_.text_input(key="run_hospitals").set_value("Renji")
-    at_.selectbox(key="run_driver").set_value(world_app.ids["p_driver"])
-    at_.button(key="run_save").click().run()
-    assert not at_.exception and not at_.error
-    assert "Renji" in texts(at_)  # the list of runs has the run just planned
-
-
-def test_services_page_in_meeting_mode_shows_no_personal_data(world_app: World) -> None:
-    set_language("en")
-    at_ = open_app("shuji", "en")
-    at_.session_state["as_of"] = D
-    at_.session_state["meeting_mode"] = True
-    at_.switch_page("pages/services.py").run()
-    assert not at_.exception
-    shown = texts(at_)
-    assert "Personal lists are hidden in meeting mode." in shown
-    for name in ("Wang Three", "Wang Four", "Guard Qian", "Driver Chen", "13800000000", "13911112222"):
-        assert name not in shown, name
-    assert "1 unguarded stretches found" in shown  # the figures stay
-    assert not any(b.key in ("med_submit", "courier_submit", "dis_submit") for b in at_.button)
-
-
-@needs_seed
-@pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("username", ["shuji", "grid01", "task", "viewer"])
-def test_services_page_on_the_demo(app_db: str, username: str, lang: str) -> None:
-    from dashboard.i18n import t
-
-    set_language(lang)
-    at_ = open_app(username, lang, page="pages/services.py")
-    assert not at_.exception, at_.exception
-    assert not at_.error, [e.value for e in at_.error]
-    shown = texts(at_)
-    assert t("services.med.next_run") in shown and "2022-05-31" in shown
-    assert t("services.ent.all_covered") in shown  # 29 May: both gates guarded round the clock
-    assert t("services.dis.all_done") in shown
-    at_.session_state["as_of"] = dt.date(2022, 5, 20)
-    at_.run()
-    assert not at_.exception
-    assert t("services.ent.gaps_warning", n=1) in texts(at_)
