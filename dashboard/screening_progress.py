@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Date, DateTime, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Date, DateTime, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.config import end_of
@@ -219,14 +218,22 @@ def _placed(ids: np.ndarray, rows: list[Any], width: int) -> np.ndarray:
     out = np.zeros((len(ids), width), dtype=np.int64)
     if not rows:
         return out
-    # (from the flat values: NumPy would inspect each SQLAlchemy Row as a sequence, slowly)
-    counted = np.fromiter(chain.from_iterable(rows), np.int64, len(rows) * (width + 1))
-    counted = counted.reshape(len(rows), width + 1)
+    counted = np.array(rows, dtype=np.int64).reshape(len(rows), width + 1)
     order = np.argsort(ids)
     at = np.minimum(np.searchsorted(ids, counted[:, -1], sorter=order), len(ids) - 1)
     found = ids[order[at]] == counted[:, -1]
     out[order[at[found]]] = counted[found, :width]
     return out
+
+
+def _plain_rows(connection: Connection, stmt: Any, params: dict[str, Any]) -> list[tuple]:
+    """The rows of a read of integers and texts as the driver gives them (tuples): no result type
+    needs converting, and thousands of SQLAlchemy Row objects cost more than the read."""
+    result = connection.execute(stmt, params)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 @cache
@@ -261,7 +268,7 @@ def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProg
     params = _params(session, rnd, as_of)
     connection = plain_reads(session)
     places_read, plain_read, odd_read = _progress_reads(rnd.scope)
-    rows = connection.execute(places_read, params).all()
+    rows = _plain_rows(connection, places_read, params)
     if not rows:
         b = _frame(dict.fromkeys(["building_id", "grid_id", "grid", "compound", "building"], []), [])
         b["grid"] = b["grid"].astype("Int64")
@@ -269,8 +276,8 @@ def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProg
         return RoundProgress(rnd, g, b, _totals(dict.fromkeys(STATUS_COUNTS, 0)))
     building_ids, grid_ids, grids, compounds, buildings, residents, flagged = zip(*rows, strict=True)
     ids = np.array(building_ids, dtype=np.int64)
-    plain_n = _placed(ids, connection.execute(plain_read, params).all(), 1)[:, 0]
-    odd = _placed(ids, connection.execute(odd_read, params).all(), len(ODD_COUNTS))
+    plain_n = _placed(ids, _plain_rows(connection, plain_read, params), 1)[:, 0]
+    odd = _placed(ids, _plain_rows(connection, odd_read, params), len(ODD_COUNTS))
     transferred, quarantine, away, sampled, door, odd_bedridden, odd_flagged = odd.T
     residents, flagged = np.array([residents, flagged], dtype=np.int64)
     counts = np.column_stack(
