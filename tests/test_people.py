@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,12 +18,18 @@ from dashboard.i18n import set_language
 from dashboard.store import run_write
 from db import make_engine
 from db.models import AuditLog, DutyShift, Person
+from tests import services_world
 from tests.helpers import open_app, texts
-from tests.test_services import NOW, TODAY, World, add_guard_shifts, at, build_world, needs_seed
-from tests.test_services import D as DAY
-from tests.test_services import world_app as world_app  # noqa: F401 - the fixture, shared
+from tests.services_world import NOW, TODAY, World, add_guard_shifts, at, build_world, needs_seed
+from tests.services_world import D as DAY
 
 SEED_PEOPLE = {"committee_staff": 12, "cadre": 33, "inner_field": 6, "property": 3}
+
+
+@pytest.fixture
+def world_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """The services' hand-made world in a SQLite file the app uses (tests/services_world.py)."""
+    yield from services_world.built_for_the_app(tmp_path, monkeypatch)
 
 
 @pytest.fixture
