@@ -23,6 +23,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from db import tallies_deliveries
+from db.tally_sql import changed, drop_triggers, pg_function, pg_trigger
 
 # The tallies by part: the screening ones here (building_tally, round_tally), the delivery tally in
 # db/tallies_deliveries.py. Each migration installs its own part; the seed and the tests all of them.
@@ -228,54 +229,35 @@ def _pg_households(rows: str, sign: str) -> str:
     return sql + _pg_apply_results(results, sign)
 
 
-def _pg_function(name: str, body: str) -> str:
-    return f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN{body}\n  RETURN NULL;\nEND\n$$"
-
-
-def _pg_trigger(name: str, table: str, event: str, tables: str) -> str:
-    return (
-        f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {tables} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-    )
-
-
-def _changed(table: str, columns: tuple[str, ...], side: str) -> str:
-    """The rows of an UPDATE's old or new transition table whose counted columns changed."""
-    differs = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in columns)
-    return f"(SELECT {side}.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {differs})"
-
-
 def _postgresql_triggers() -> list[str]:
     result_cols = ("round_id", "resident_id", "sampled_at", "method", "exempt_reason")
     resident_cols = ("household_id", "is_bedridden")
     both = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
     return [
-        _pg_function("tally_result_insert", _pg_results("new_rows", "+")),
-        _pg_trigger("tally_result_insert", "screening_result", "INSERT", "NEW TABLE AS new_rows"),
-        _pg_function("tally_result_delete", _pg_results("old_rows", "-")),
-        _pg_trigger("tally_result_delete", "screening_result", "DELETE", "OLD TABLE AS old_rows"),
-        _pg_function(
+        pg_function("tally_result_insert", _pg_results("new_rows", "+")),
+        pg_trigger("tally_result_insert", "screening_result", "INSERT", "NEW TABLE AS new_rows"),
+        pg_function("tally_result_delete", _pg_results("old_rows", "-")),
+        pg_trigger("tally_result_delete", "screening_result", "DELETE", "OLD TABLE AS old_rows"),
+        pg_function(
             "tally_result_update",
-            _pg_results(_changed("screening_result", result_cols, "o"), "-")
-            + _pg_results(_changed("screening_result", result_cols, "n"), "+"),
+            _pg_results(changed(result_cols, "o"), "-") + _pg_results(changed(result_cols, "n"), "+"),
         ),
-        _pg_trigger("tally_result_update", "screening_result", "UPDATE", both),
-        _pg_function("tally_resident_insert", _pg_residents("new_rows", "+")),
-        _pg_trigger("tally_resident_insert", "resident", "INSERT", "NEW TABLE AS new_rows"),
-        _pg_function("tally_resident_delete", _pg_residents("old_rows", "-")),
-        _pg_trigger("tally_resident_delete", "resident", "DELETE", "OLD TABLE AS old_rows"),
-        _pg_function(
+        pg_trigger("tally_result_update", "screening_result", "UPDATE", both),
+        pg_function("tally_resident_insert", _pg_residents("new_rows", "+")),
+        pg_trigger("tally_resident_insert", "resident", "INSERT", "NEW TABLE AS new_rows"),
+        pg_function("tally_resident_delete", _pg_residents("old_rows", "-")),
+        pg_trigger("tally_resident_delete", "resident", "DELETE", "OLD TABLE AS old_rows"),
+        pg_function(
             "tally_resident_update",
-            _pg_residents(_changed("resident", resident_cols, "o"), "-")
-            + _pg_residents(_changed("resident", resident_cols, "n"), "+"),
+            _pg_residents(changed(resident_cols, "o"), "-") + _pg_residents(changed(resident_cols, "n"), "+"),
         ),
-        _pg_trigger("tally_resident_update", "resident", "UPDATE", both),
-        _pg_function(
+        pg_trigger("tally_resident_update", "resident", "UPDATE", both),
+        pg_function(
             "tally_household_update",
-            _pg_households(_changed("household", ("building_id",), "o"), "-")
-            + _pg_households(_changed("household", ("building_id",), "n"), "+"),
+            _pg_households(changed(("building_id",), "o"), "-")
+            + _pg_households(changed(("building_id",), "n"), "+"),
         ),
-        _pg_trigger("tally_household_update", "household", "UPDATE", both),
+        pg_trigger("tally_household_update", "household", "UPDATE", both),
     ]
 
 
@@ -295,14 +277,7 @@ def install(connection: Connection, parts: tuple[str, ...] = PARTS) -> None:
 def drop(connection: Connection, parts: tuple[str, ...] = PARTS) -> None:
     """Remove the triggers (the tallies stop following the records until rebuild() and install())."""
     if "screening" in parts:
-        pg = connection.dialect.name == "postgresql"
-        for table, names in TRIGGERS.items():
-            for name in names:
-                if pg:
-                    connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                    connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
-                else:
-                    connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        drop_triggers(connection, TRIGGERS)
     if "deliveries" in parts:
         tallies_deliveries.drop(connection)
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 # ruff: noqa: S608 - the SQL below is assembled from this module's constants only, never from input
 from sqlalchemy import Connection
 
+from db.tally_sql import changed, drop_triggers, pg_function, pg_trigger
+
 TRIGGERS = {
     "delivery": ("tally_delivery_insert", "tally_delivery_delete", "tally_delivery_update"),
     "household": ("tally_delivery_household_update",),
@@ -125,41 +127,24 @@ def _pg_households(rows: str, sign: str) -> str:
     )
 
 
-def _changed(columns: tuple[str, ...], side: str) -> str:
-    """The rows of an UPDATE's old or new transition table whose counted columns changed."""
-    differs = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in columns)
-    return f"(SELECT {side}.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {differs})"
-
-
-def _pg_function(name: str, body: str) -> str:
-    return f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN{body}\n  RETURN NULL;\nEND\n$$"
-
-
-def _pg_trigger(name: str, table: str, event: str, tables: str) -> str:
-    return (
-        f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {tables} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-    )
-
-
 def _postgresql_triggers() -> list[str]:
     both = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
     return [
-        _pg_function("tally_delivery_insert", _pg_deliveries("new_rows", "+")),
-        _pg_trigger("tally_delivery_insert", "delivery", "INSERT", "NEW TABLE AS new_rows"),
-        _pg_function("tally_delivery_delete", _pg_deliveries("old_rows", "-")),
-        _pg_trigger("tally_delivery_delete", "delivery", "DELETE", "OLD TABLE AS old_rows"),
-        _pg_function(
+        pg_function("tally_delivery_insert", _pg_deliveries("new_rows", "+")),
+        pg_trigger("tally_delivery_insert", "delivery", "INSERT", "NEW TABLE AS new_rows"),
+        pg_function("tally_delivery_delete", _pg_deliveries("old_rows", "-")),
+        pg_trigger("tally_delivery_delete", "delivery", "DELETE", "OLD TABLE AS old_rows"),
+        pg_function(
             "tally_delivery_update",
-            _pg_deliveries(_changed(_COUNTED, "o"), "-") + _pg_deliveries(_changed(_COUNTED, "n"), "+"),
+            _pg_deliveries(changed(_COUNTED, "o"), "-") + _pg_deliveries(changed(_COUNTED, "n"), "+"),
         ),
-        _pg_trigger("tally_delivery_update", "delivery", "UPDATE", both),
-        _pg_function(
+        pg_trigger("tally_delivery_update", "delivery", "UPDATE", both),
+        pg_function(
             "tally_delivery_household_update",
-            _pg_households(_changed(("building_id",), "o"), "-")
-            + _pg_households(_changed(("building_id",), "n"), "+"),
+            _pg_households(changed(("building_id",), "o"), "-")
+            + _pg_households(changed(("building_id",), "n"), "+"),
         ),
-        _pg_trigger("tally_delivery_household_update", "household", "UPDATE", both),
+        pg_trigger("tally_delivery_household_update", "household", "UPDATE", both),
     ]
 
 
@@ -175,14 +160,7 @@ def install(connection: Connection) -> None:
 
 def drop(connection: Connection) -> None:
     """Remove the triggers (the tally stops following the deliveries until rebuild() and install())."""
-    pg = connection.dialect.name == "postgresql"
-    for table, names in TRIGGERS.items():
-        for name in names:
-            if pg:
-                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
-            else:
-                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    drop_triggers(connection, TRIGGERS)
 
 
 def rebuild(connection: Connection) -> None:
