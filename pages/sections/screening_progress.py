@@ -37,4 +37,5 @@ def render(ctx: Ctx) -> None:
     box = st.expander(t("screening.exempt_list", n=shown.exempt_n), key="scr_exempt_open", on_change="rerun")
     if box.open:
         exempt = ui.cached(screening_views.exempt_list, round_id, ctx.day, grid_id, ctx.lang)
-        box.dataframe(masked(ctx, exempt), hide_index=True, width="stretch")
+        # grid_id decides what this user may see (masked) and stays hidden.
+        box.dataframe(masked(ctx, exempt), hide_index=True, width="stretch", column_config={"grid_id": None})
