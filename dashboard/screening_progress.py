@@ -66,17 +66,9 @@ class RoundProgress:
 STATUS_COUNTS = ["residents", "transferred", "quarantine", "away", "sampled", "door", "bedridden"]
 
 
-def _finish(df: pd.DataFrame) -> pd.DataFrame:
-    df["exempt"] = df["transferred"] + df["quarantine"] + df["away"]
-    df["due"] = df["residents"] - df["exempt"]
-    df["missed"] = df["due"] - df["sampled"]
-    df["coverage"] = (df["sampled"] / df["due"].where(df["due"] > 0)).fillna(0.0).round(4)
-    return df
-
-
 def _frame(columns: dict[str, Any], counts: Any) -> pd.DataFrame:
-    """A table of the given columns, then STATUS_COUNTS (one row of counts each) and what _finish
-    works out from them, built from arrays (the same frame as _finish's, without its steps)."""
+    """A table of the given columns, then STATUS_COUNTS (one row of counts each) and what follows
+    from them: exempt, due, missed and coverage (sampled / due, 0 when nobody is due), from arrays."""
     c = np.array(counts, dtype=np.int64).reshape(len(counts), len(STATUS_COUNTS))
     named = {name: c[:, i] for i, name in enumerate(STATUS_COUNTS)}
     exempt = named["transferred"] + named["quarantine"] + named["away"]
@@ -309,15 +301,22 @@ def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProg
     )
     summed = np.zeros((len(keys), len(STATUS_COUNTS)), dtype=np.int64)
     np.add.at(summed, inverse, counts)
+    g = _grid_frame(keys, [grids[i] or 0 for i in first], summed)
+    totals = _totals(dict(zip(STATUS_COUNTS, counts.sum(axis=0).tolist(), strict=True)))
+    return RoundProgress(rnd, g, b, totals)
+
+
+def _grid_frame(keys: Any, numbers: list[int], counts: Any) -> pd.DataFrame:
+    """The table by grid: grid_id (keys, -1 for the buildings of no grid: None), grid (its number,
+    0 for none) and PROGRESS_COLUMNS from STATUS_COUNTS (one row each)."""
     g = _frame(
         {
             "grid_id": pd.Series(keys, dtype="int64").replace(-1, None),
-            "grid": np.array([grids[i] or 0 for i in first], dtype=np.int64),
+            "grid": np.array(numbers, dtype=np.int64),
         },
-        summed,
+        counts,
     )
-    totals = _totals(dict(zip(STATUS_COUNTS, counts.sum(axis=0).tolist(), strict=True)))
-    return RoundProgress(rnd, g[["grid_id", "grid", *PROGRESS_COLUMNS]], b, totals)
+    return g[["grid_id", "grid", *PROGRESS_COLUMNS]]
 
 
 def round_by_grid(session: Session, round_id: int, as_of: dt.date) -> pd.DataFrame:
@@ -325,13 +324,11 @@ def round_by_grid(session: Session, round_id: int, as_of: dt.date) -> pd.DataFra
     rnd = get_round(session, round_id)
     counted = _status_counts(session, rnd, as_of, by="grid")
     numbers = dict(plain_reads(session).execute(select(Grid.id, Grid.number)).all())
-    rows = sorted(
-        ((-1 if g is None else g, numbers.get(g) or 0, *counts) for g, counts in counted.items()),
-        key=lambda r: r[0],
-    )
-    g = pd.DataFrame(rows, columns=["grid_id", "grid", *STATUS_COUNTS])
-    if g.empty:
+    if not counted:
         return pd.DataFrame(columns=["grid_id", "grid", *PROGRESS_COLUMNS])
-    g = _finish(g.astype(int))
-    g["grid_id"] = g["grid_id"].astype(int).replace(-1, None)
-    return g[["grid_id", "grid", *PROGRESS_COLUMNS]]
+    keys = sorted(counted, key=lambda g: -1 if g is None else g)
+    return _grid_frame(
+        [-1 if g is None else g for g in keys],
+        [numbers.get(g) or 0 for g in keys],
+        [counted[g] for g in keys],
+    )
