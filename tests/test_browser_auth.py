@@ -79,6 +79,8 @@ def test_a_grid_leader_on_a_phone_stays_signed_in_across_a_refresh_until_sign_ou
         assert json.loads(served.get("/auth/whoami", cookie=old)[1])["user"] is None
         page.reload()
         wait_idle(page)
+        # (the login form of the new session, once its first run has drawn it)
+        page.wait_for_selector("[data-testid=stTextInput] input[type=password]", timeout=30_000)
         assert page.locator("[data-testid=stTextInput] input[type=password]").count() == 1
     finally:
         context.close()
