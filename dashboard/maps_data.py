@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, Row, Select, and_, case, cast, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import overview, zones
@@ -33,6 +33,7 @@ from db.models import (
     Resident,
     SamplingSite,
 )
+from db.reads import core_rows, driver_rows
 
 Columns = dict[str, list[Any]]
 
@@ -138,14 +139,6 @@ def _columns(rows: Sequence[Sequence[Any]], names: list[str]) -> Columns:
     return {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
 
 
-def _core_rows(session: Session, stmt: Select) -> Sequence[Row]:
-    """The rows of a plain select, without the ORM's work per row (pending changes flushed first,
-    as session.execute would)."""
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(stmt).all()
-
-
 def moment_of(as_of: dt.date, hour: int | None) -> dt.datetime:
     """The moment the map shows: as_of at the given hour (end of the day when None)."""
     if hour is None:
@@ -161,14 +154,14 @@ def _buildings(
 ) -> Columns:
     """Every building with its place, households, active cases and zone (its compound's name and
     its grid's number from those layers' rows)."""
-    rows = _core_rows(
+    rows = driver_rows(
         session,
         select(
             Building.id, Building.name, Building.compound_id, Building.grid_id, Building.lat, Building.lon
         ).order_by(Building.id),
     )
     households = dict(
-        _core_rows(
+        driver_rows(
             session, select(Household.building_id, func.count(Household.id)).group_by(Household.building_id)
         )
     )
@@ -181,7 +174,7 @@ def _buildings(
     recovered_later = or_(Case.recovered_on.is_(None), Case.recovered_on > as_of)
     cases = {
         building_id: (last_case, active)
-        for building_id, last_case, active in _core_rows(
+        for building_id, last_case, active in core_rows(
             session,
             select(
                 Household.building_id, func.max(Case.found_on), func.sum(case((recovered_later, 1), else_=0))
@@ -209,7 +202,7 @@ def _buildings(
 
 
 def _compounds(session: Session) -> Columns:
-    rows = _core_rows(
+    rows = core_rows(
         session, select(Compound.id, Compound.name, Compound.kind, Compound.polygon).order_by(Compound.id)
     )
     return _columns(rows, COMPOUND_COLUMNS[:4])
@@ -226,7 +219,7 @@ def _compound_zones(compounds: Columns, buildings: Columns, announced: dict[str,
 
 
 def _grids(session: Session) -> Columns:
-    rows = _core_rows(
+    rows = core_rows(
         session,
         select(Grid.id, Grid.number, Grid.name, Person.name, Grid.polygon)
         .outerjoin(Person, Person.id == Grid.leader_id)
@@ -250,7 +243,7 @@ def _entrances(session: Session, moment: dt.datetime) -> Columns:
     )
     was = EntranceChange.__table__.alias("was")
     first_change = EntranceChange.__table__.alias("first_change")
-    rows = _core_rows(
+    rows = core_rows(
         session,
         select(
             Entrance.id,
@@ -272,7 +265,7 @@ def _entrances(session: Session, moment: dt.datetime) -> Columns:
         .order_by(Entrance.id),
     )
     guards: dict[int, list[str]] = {}
-    for entrance_id, name in _core_rows(
+    for entrance_id, name in core_rows(
         session,
         select(DutyShift.entrance_id, Person.name)
         .join(Person, Person.id == DutyShift.person_id)
@@ -309,7 +302,7 @@ def entrance_states(session: Session, moment: dt.datetime) -> pd.DataFrame:
 
 
 def _sites(session: Session) -> Columns:
-    rows = _core_rows(
+    rows = core_rows(
         session,
         select(SamplingSite.id, SamplingSite.name, SamplingSite.lat, SamplingSite.lon).order_by(
             SamplingSite.id

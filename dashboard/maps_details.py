@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard import overview, zones
-from dashboard.maps_data import _core_rows, _frame
+from dashboard.maps_data import _frame
 from db.models import Building, Case, Compound, DisinfectionRecord, Grid, Household, Resident
+from db.reads import core_rows
 
 
 def has_placed_buildings(session: Session) -> bool:
@@ -22,7 +23,7 @@ def has_placed_buildings(session: Session) -> bool:
 
 def building_locations(session: Session) -> pd.DataFrame:
     """building_id, lat, lon of every placed building (for resolving clicks)."""
-    rows = _core_rows(
+    rows = core_rows(
         session,
         select(Building.id, Building.lat, Building.lon).where(
             Building.lat.is_not(None), Building.lon.is_not(None)

@@ -26,7 +26,6 @@ from dashboard.screening_rounds import (
     _odd,
     bound_scope,
     get_round,
-    plain_reads,
     scope_clause,
     scope_params,
     status_exprs,
@@ -43,6 +42,7 @@ from db.models import (
     Resident,
     ScreeningResult,
 )
+from db.reads import plain_reads
 
 
 def _people_select(rnd: RoundInfo, as_of: dt.date, *, results: str = "outer") -> Any:

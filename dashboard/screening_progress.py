@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Date, DateTime, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Date, DateTime, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.config import end_of
@@ -23,7 +23,6 @@ from dashboard.screening_rounds import (
     bound_scope,
     count_where,
     get_round,
-    plain_reads,
     scope_params,
     status_exprs,
 )
@@ -37,6 +36,7 @@ from db.models import (
     Resident,
     RoundTally,
 )
+from db.reads import driver_rows, plain_reads
 
 PROGRESS_COLUMNS = [
     "residents",
@@ -218,16 +218,6 @@ def _placed(ids: np.ndarray, rows: list[Any], width: int) -> np.ndarray:
     return out
 
 
-def _plain_rows(connection: Connection, stmt: Any, params: dict[str, Any]) -> list[tuple]:
-    """The rows of a read of integers and texts as the driver gives them (tuples): no result type
-    needs converting, and thousands of SQLAlchemy Row objects cost more than the read."""
-    result = connection.execute(stmt, params)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
-
-
 @cache
 def _progress_reads(scope: str) -> tuple[Any, Any, Any]:
     """round_progress's reads for a round of a scope, built once (bound parameters: _params): the
@@ -260,7 +250,7 @@ def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProg
     params = _params(session, rnd, as_of)
     connection = plain_reads(session)
     places_read, plain_read, odd_read = _progress_reads(rnd.scope)
-    rows = _plain_rows(connection, places_read, params)
+    rows = driver_rows(connection, places_read, params)
     if not rows:
         b = _frame(dict.fromkeys(["building_id", "grid_id", "grid", "compound", "building"], []), [])
         b["grid"] = b["grid"].astype("Int64")
@@ -268,8 +258,8 @@ def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProg
         return RoundProgress(rnd, g, b, _totals(dict.fromkeys(STATUS_COUNTS, 0)))
     building_ids, grid_ids, grids, compounds, buildings, residents, flagged = zip(*rows, strict=True)
     ids = np.array(building_ids, dtype=np.int64)
-    plain_n = _placed(ids, _plain_rows(connection, plain_read, params), 1)[:, 0]
-    odd = _placed(ids, _plain_rows(connection, odd_read, params), len(ODD_COUNTS))
+    plain_n = _placed(ids, driver_rows(connection, plain_read, params), 1)[:, 0]
+    odd = _placed(ids, driver_rows(connection, odd_read, params), len(ODD_COUNTS))
     transferred, quarantine, away, sampled, door, odd_bedridden, odd_flagged = odd.T
     residents, flagged = np.array([residents, flagged], dtype=np.int64)
     counts = np.column_stack(

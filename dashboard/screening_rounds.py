@@ -21,7 +21,6 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     and_,
     bindparam,
     case,
@@ -52,6 +51,7 @@ from db.models import (
     ScreeningResult,
     ScreeningRound,
 )
+from db.reads import plain_reads
 
 OUT_OF_DUE = ("transferred", "quarantine", "away")
 R = ScreeningResult
@@ -84,14 +84,6 @@ _ROUND_READ = select(
     ScreeningRound.time_slots,
     ScreeningRound.note,
 ).where(ScreeningRound.id == bindparam("round_id"))
-
-
-def plain_reads(session: Session) -> Connection:
-    """The session's connection for plain (Core) reads, without the ORM's work per row; what is
-    pending is flushed first, as session.execute would."""
-    if session.autoflush:
-        session.flush()
-    return session.connection()
 
 
 def get_round(session: Session, round_id: int) -> RoundInfo:

@@ -24,8 +24,9 @@ from dashboard import screening_reports, tubes
 from dashboard.i18n import code, t
 from dashboard.screening_missed import exempt_residents, missed_residents, why_missed
 from dashboard.screening_progress import round_progress
-from dashboard.screening_rounds import plain_reads, rounds, sampling_sites
+from dashboard.screening_rounds import rounds, sampling_sites
 from db.models import Grid, ScreeningRound
+from db.reads import plain_reads
 
 # Column → catalogue key of its heading (the screening page's tables).
 HEADINGS = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard import audit, roles, validate
@@ -23,6 +23,7 @@ from dashboard.config import now as config_now
 from dashboard.errors import ValidationError
 from dashboard.roles import CurrentUser
 from db.models import ZONES, Building, Case, Compound, Grid, Household, Resident, ScreeningRound, ZoneChange
+from db.reads import core_rows
 
 ORDER = {"sealed": 0, "controlled": 1, "precaution": 2}
 
@@ -58,18 +59,10 @@ def rule_for(session: Session) -> ZoneRule:
     return ZoneRule(int_rule(session, "zone_sealed_days"), int_rule(session, "zone_controlled_days"))
 
 
-def _core_rows(session: Session, stmt: Select) -> Sequence[Row]:
-    """The rows of a plain select, without the ORM's work per row (pending changes flushed first,
-    as session.execute would)."""
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(stmt).all()
-
-
 def building_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
     """Every building's zone on as_of: building_id, compound_id, grid_id, last_case, zone, steps_down_on."""
     rule = rule_for(session)
-    buildings = _core_rows(
+    buildings = core_rows(
         session, select(Building.id, Building.compound_id, Building.grid_id).order_by(Building.id)
     )
     columns = ["building_id", "compound_id", "grid_id", "last_case"]
@@ -78,7 +71,7 @@ def building_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
             zone=pd.Series(dtype=str), steps_down_on=pd.Series(dtype=object)
         )
     last_of: dict[int, dt.date] = dict(
-        _core_rows(
+        core_rows(
             session,
             select(Household.building_id, func.max(Case.found_on))
             .join(Resident, Resident.household_id == Household.id)
