@@ -105,13 +105,18 @@ def end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59))
 
 
+def clock() -> dt.datetime:
+    """The wall clock, to the second: where the app reads the time of day (now(), a form's default
+    time, the map's hour). One place, so a test can set the hour its page is opened at."""
+    return dt.datetime.now().replace(microsecond=0)
+
+
 def now(session: Session) -> dt.datetime:
     """The app's current moment: real time, or the same wall-clock time on the demo's last day."""
-    real = dt.datetime.now()
-    return now_on(today(session), real)
+    return now_on(today(session), clock())
 
 
-def now_on(day: dt.date, clock: dt.datetime | None = None) -> dt.datetime:
-    """now() without a query, given the app's today (ui.today()): that day at the clock's time (the
-    real time when no clock is given), to the second."""
-    return dt.datetime.combine(day, (clock or dt.datetime.now()).replace(microsecond=0).time())
+def now_on(day: dt.date, at: dt.datetime | None = None) -> dt.datetime:
+    """now() without a query, given the app's today (ui.today()): that day at the time of `at` (the
+    clock's when not given), to the second."""
+    return dt.datetime.combine(day, (at or clock()).replace(microsecond=0).time())

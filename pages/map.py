@@ -1,7 +1,5 @@
 """地图: compounds by zone, grids, buildings, entrances and sampling sites; a clicked building's details."""
 
-import datetime as dt
-
 import streamlit as st
 
 from dashboard import config, maps, privacy, roles, ui
@@ -20,7 +18,7 @@ if assets_mode != settings.assets:
     st.warning(t("map.assets_missing"), icon=":material/cloud_off:")
 
 # Built once per day, hour (guards on duty), tiles, language and asset mode, shared by every user.
-map_args = (day, dt.datetime.now().hour, settings.tiles, lang, assets_mode, False)
+map_args = (day, config.clock().hour, settings.tiles, lang, assets_mode, False)
 if not ui.cached_value(maps.has_placed_buildings):
     ui.empty("map.no_map_data")
 

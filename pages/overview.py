@@ -63,7 +63,7 @@ with right:
     ui.folium_map(
         maps.built_map,
         day,
-        dt.datetime.now().hour,
+        config.clock().hour,
         settings.tiles,
         lang,
         assets_mode,

@@ -48,6 +48,18 @@ def code_hash() -> str:
     return h.hexdigest()[:12]
 
 
+@pytest.fixture(autouse=True)
+def afternoon(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages read the time of day from config.clock(): every test opens them at 15:00 of the real
+    date, whatever the hour it runs at (at 00:20 a sample taken "today" at 09:20 would be in the
+    future, and a form's default time before the morning's records)."""
+    import datetime as dt
+
+    from dashboard import config
+
+    monkeypatch.setattr(config, "clock", lambda: dt.datetime.combine(dt.date.today(), dt.time(15, 0)))
+
+
 # --- PostgreSQL helpers ---------------------------------------------------------------------
 
 

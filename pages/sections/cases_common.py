@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import privacy, roles
+from dashboard import config, privacy, roles
 from dashboard.i18n import code, t
 from pages.sections import common
 from pages.sections.common import Ctx
@@ -137,9 +137,7 @@ def may_act(ctx: Ctx, action: str, grid_id: object) -> bool:
 
 def moment_inputs(ctx: Ctx, prefix: str) -> dt.datetime:
     """Date and time of a step: the as-of day (today by default), now's time on today."""
-    default_time = (
-        dt.datetime.now().time().replace(second=0, microsecond=0) if ctx.day >= ctx.today else dt.time(20, 0)
-    )
+    default_time = config.clock().time().replace(second=0) if ctx.day >= ctx.today else dt.time(20, 0)
     d = st.date_input(t("common.date"), value=ctx.day, max_value=ctx.today, key=f"{prefix}_date")
     tm = st.time_input(t("common.time"), value=default_time, key=f"{prefix}_time", step=300)
     return dt.datetime.combine(d, tm)

@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import privacy, roles, supply_views, ui
+from dashboard import config, privacy, roles, supply_views, ui
 from dashboard.i18n import t
 from dashboard.supply_views import Batch
 from pages.sections import common
@@ -90,7 +90,7 @@ def when_inputs(ctx: Ctx, key: str) -> dt.datetime | None:
         t("supplies.when_time"), value=None, key=f"{key}_time", step=300, help=t("supplies.time_help")
     )
     if tm is None:
-        return None if d == today else dt.datetime.combine(d, dt.datetime.now().time().replace(microsecond=0))
+        return None if d == today else dt.datetime.combine(d, config.clock().time())
     return dt.datetime.combine(d, tm)
 
 
