@@ -1,8 +1,8 @@
 """What the map shows, read from the database: `map_columns` (plain columns, what the map is drawn
 from) and `map_data` (the same as DataFrames), and `entrance_states`.
 
-Each layer is one or two Core queries, aggregated in SQL (the buildings with their households,
-latest case and active cases in one statement); the zones follow dashboard/zones.py's rule,
+Each layer is one or two Core queries, aggregated in SQL (the buildings with their households from
+the household tally; their latest case and active cases in one statement); the zones follow dashboard/zones.py's rule,
 worked out once per map for the buildings and their compounds alike.
 """
 
@@ -29,6 +29,7 @@ from db.models import (
     EntranceChange,
     Grid,
     Household,
+    HouseholdTally,
     Person,
     Resident,
     SamplingSite,
@@ -157,13 +158,16 @@ def _buildings(
     rows = driver_rows(
         session,
         select(
-            Building.id, Building.name, Building.compound_id, Building.grid_id, Building.lat, Building.lon
-        ).order_by(Building.id),
-    )
-    households = dict(
-        driver_rows(
-            session, select(Household.building_id, func.count(Household.id)).group_by(Household.building_id)
+            Building.id,
+            Building.name,
+            Building.compound_id,
+            Building.grid_id,
+            Building.lat,
+            Building.lon,
+            func.coalesce(HouseholdTally.households, 0),
         )
+        .outerjoin(HouseholdTally, HouseholdTally.building_id == Building.id)
+        .order_by(Building.id),
     )
     # Per building: the day of its latest case (its zone) and how many of its cases are active.
     # Only the cases that can tell either are read: those found within the zone rule's days (an
@@ -185,7 +189,7 @@ def _buildings(
             .group_by(Household.building_id),
         )
     }
-    out = _columns(rows, ["building_id", "name", "compound_id", "grid_id", "lat", "lon"])
+    out = _columns(rows, ["building_id", "name", "compound_id", "grid_id", "lat", "lon", "households"])
     ids = out["building_id"]
     compound_name = dict(zip(compounds["compound_id"], compounds["name"], strict=True))
     grid_number = dict(zip(grids["grid_id"], grids["number"], strict=True))
@@ -193,7 +197,6 @@ def _buildings(
     of = [cases.get(b, none) for b in ids]
     out["compound"] = [compound_name[c] for c in out["compound_id"]]
     out["grid_number"] = [grid_number.get(g) for g in out["grid_id"]]
-    out["households"] = [households.get(b, 0) for b in ids]
     out["active_cases"] = [int(c[1]) for c in of]
     out["zone"], out["steps_down_on"] = zones.zoned(
         rule, as_of, ids, [c[0] for c in of], announced["building"]

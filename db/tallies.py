@@ -6,7 +6,8 @@ the command line or a hand-made SQL fix.
   to another household, bedridden changed; household moved to another building);
 - round_tally: plain screening results (neither an exemption nor a door-to-door sample) per round,
   building and day sampled (result inserted, deleted or changed; resident or household moved);
-- delivery_tally: a supply batch's delivery rows per building, day and outcome (db/tallies_deliveries.py).
+- delivery_tally: a supply batch's delivery rows per building, day and outcome (db/tallies_deliveries.py);
+- household_tally: households per building (db/tallies_households.py).
 
 SQLite has row triggers only; PostgreSQL's are statement triggers over transition tables, so an
 import or a COPY of thousands of rows updates the tallies with one grouped statement.
@@ -22,12 +23,13 @@ from __future__ import annotations
 # ruff: noqa: S608 - the SQL below is assembled from this module's constants only, never from input
 from sqlalchemy import Connection
 
-from db import tallies_deliveries
+from db import tallies_deliveries, tallies_households
 from db.tally_sql import changed, drop_triggers, pg_function, pg_trigger
 
 # The tallies by part: the screening ones here (building_tally, round_tally), the delivery tally in
-# db/tallies_deliveries.py. Each migration installs its own part; the seed and the tests all of them.
-PARTS = ("screening", "deliveries")
+# db/tallies_deliveries.py, the household tally in db/tallies_households.py. Each migration installs
+# its own part; the seed and the tests all of them.
+PARTS = ("screening", "deliveries", "households")
 
 TRIGGERS = {
     "screening_result": ("tally_result_insert", "tally_result_delete", "tally_result_update"),
@@ -272,6 +274,8 @@ def install(connection: Connection, parts: tuple[str, ...] = PARTS) -> None:
             connection.exec_driver_sql(sql)
     if "deliveries" in parts:
         tallies_deliveries.install(connection)
+    if "households" in parts:
+        tallies_households.install(connection)
 
 
 def drop(connection: Connection, parts: tuple[str, ...] = PARTS) -> None:
@@ -280,12 +284,16 @@ def drop(connection: Connection, parts: tuple[str, ...] = PARTS) -> None:
         drop_triggers(connection, TRIGGERS)
     if "deliveries" in parts:
         tallies_deliveries.drop(connection)
+    if "households" in parts:
+        tallies_households.drop(connection)
 
 
 def rebuild(connection: Connection, parts: tuple[str, ...] = PARTS) -> None:
     """Count every tally of parts again from the records."""
     if "deliveries" in parts:
         tallies_deliveries.rebuild(connection)
+    if "households" in parts:
+        tallies_households.rebuild(connection)
     if "screening" not in parts:
         return
     day = (_PG_DAY if connection.dialect.name == "postgresql" else _SQ_DAY).format(a="r")

@@ -46,6 +46,7 @@ DERIVED: dict[str, tuple[str, ...]] = {
     "building_tally": ("resident", "household"),
     "round_tally": ("screening_result", "resident", "household"),
     "delivery_tally": ("delivery", "household"),
+    "household_tally": ("household",),
 }
 
 _written: ContextVar[set[str] | None] = ContextVar("juwei_written", default=None)

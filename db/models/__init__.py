@@ -136,7 +136,7 @@ from db.models.accounts import (  # noqa: F401
 )
 
 # isort: split
-from db.models.tallies import ALWAYS, BuildingTally, DeliveryTally, RoundTally  # noqa: F401
+from db.models.tallies import ALWAYS, BuildingTally, DeliveryTally, HouseholdTally, RoundTally  # noqa: F401
 
 __all__ = [
     "dt",
@@ -227,5 +227,6 @@ __all__ = [
     "ImportLog",
     "DataVersion",
     "BuildingTally",
+    "HouseholdTally",
     "RoundTally",
 ]

@@ -26,6 +26,14 @@ class BuildingTally(Base):
     bedridden: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class HouseholdTally(Base):
+    """Households of a building."""
+
+    __tablename__ = "household_tally"
+    building_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class RoundTally(Base):
     """A round's plain results (neither an exemption nor a door-to-door sample) of a building's
     residents, by the day their sample was taken (ALWAYS for a result with no sample time)."""
