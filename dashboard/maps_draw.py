@@ -159,10 +159,15 @@ def build_map(
 
     Every layer is ONE GeoJSON layer (compounds, grids, buildings, entrances, sites), so the page
     stays as fast with thousands of buildings as with a hundred.
+
+    The compact map (the overview's, at a glance) keeps the zones: compounds in their zone's colour,
+    grids without labels, only the buildings of a sealed or controlled zone, the open entrances, no
+    sampling sites; it still opens on the box around everything placed.
     """
     data = MapColumns.of(data)
     shift = tiles == "amap"
-    drawn = Drawn.of(data, shift)
+    restricted = [zone != "precaution" for zone in data.buildings["zone"]] if compact else None
+    drawn = Drawn.of(data, shift, buildings=restricted)
     center = _point(data.center[1], data.center[0], shift) if data.center else [31.19, 121.33]
     m = folium.Map(
         location=center,

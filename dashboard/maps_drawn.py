@@ -107,7 +107,9 @@ class Drawn:
     sites: Places
 
     @classmethod
-    def of(cls, data: MapData | MapColumns, shift: bool) -> Drawn:
+    def of(cls, data: MapData | MapColumns, shift: bool, buildings: Sequence[bool] | None = None) -> Drawn:
+        """The coordinates of data as drawn; of the buildings only those marked in `buildings` get
+        their Point's text (all when None), though every placed one counts for the boxes."""
         cols = MapColumns.of(data)
         lons: list[float] = []
         lats: list[float] = []
@@ -126,22 +128,23 @@ class Drawn:
             lats += [v for v, keep in zip(layer["lat"], ok, strict=True) if keep]
             sizes.append([1 if keep else 0 for keep in ok])
         lon, lat = shifted_arrays(lons, lats, shift)
-        xs, ys = json_numbers(lon.tolist()), json_numbers(lat.tolist())
+        all_x, all_y = lon.tolist(), lat.tolist()
         places = []
         start = 0
-        for outline, counts in zip((True, True, False, False, False), sizes, strict=True):
+        for layer, counts in enumerate(sizes):
             starts = list(accumulate(counts, initial=start))  # where each feature's points begin
             end = starts[-1]
-            pairs = iter(zip(xs[start:end], ys[start:end], strict=True))
-            if outline:  # each point's text
+            if layer < 2:  # an outline: each point's text
+                pairs = zip(json_numbers(all_x[start:end]), json_numbers(all_y[start:end]), strict=True)
                 shapes: list[Any] = [[f"[{x}, {y}]" for x, y in islice(pairs, n)] for n in counts]
-            else:  # the Point's text
-                shapes = [
-                    f'{{"coordinates": [{p[0]}, {p[1]}], "type": "Point"}}'
-                    if n and (p := next(pairs))
-                    else None
-                    for n in counts
-                ]
+            else:  # a place: the Point's text, of each feature placed (and, of the buildings, drawn)
+                wanted = buildings if layer == 2 and buildings is not None else None
+                at = [i for i, n in enumerate(counts) if n and (wanted is None or wanted[i])]
+                xs = json_numbers([all_x[starts[i]] for i in at])
+                ys = json_numbers([all_y[starts[i]] for i in at])
+                shapes = [None] * len(counts)
+                for i, x, y in zip(at, xs, ys, strict=True):
+                    shapes[i] = f'{{"coordinates": [{x}, {y}], "type": "Point"}}'
             owner = np.repeat(np.arange(len(counts)), counts)
             places.append(Places(shapes, lon[start:end], lat[start:end], owner, [i - start for i in starts]))
             start = end

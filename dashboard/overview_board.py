@@ -37,6 +37,7 @@ from db.models import (
     FollowUp,
     Grid,
     Household,
+    HouseholdTally,
     Person,
     Resident,
 )
@@ -199,9 +200,9 @@ def grid_scoreboard(session: Session, as_of: dt.date, parts: DayParts | None = N
     df = _grid_names(session)
     residents = parts.residents if parts.residents is not None else residents_by_grid(session)
     households = session.execute(
-        select(Building.grid_id, func.count(Household.id))
-        .select_from(Household)
-        .join(Building, Building.id == Household.building_id)
+        select(Building.grid_id, func.sum(HouseholdTally.households))
+        .select_from(HouseholdTally)
+        .join(Building, Building.id == HouseholdTally.building_id)
         .group_by(Building.grid_id)
     ).all()
     cases_by_grid = {
@@ -223,14 +224,14 @@ def grid_scoreboard(session: Session, as_of: dt.date, parts: DayParts | None = N
     zoned: dict[Any, list[int]] = {}
     b = parts.building_zones
     if not b.empty:
-        for grid_id, zone in zip(b["grid_id"], b["zone"], strict=True):
+        for grid_id, zone in zip(b["grid_id"].tolist(), b["zone"].tolist(), strict=True):
             counted = zoned.setdefault(grid_id, [0, 0])
             counted[0] += zone == "sealed"
             counted[1] += zone == "controlled"
     waiting: dict[Any, list[int]] = {}
     queue = parts.queue
     if not queue.empty:
-        for grid_id, overdue in zip(queue["grid_id"], queue["overdue"], strict=True):
+        for grid_id, overdue in zip(queue["grid_id"].tolist(), queue["overdue"].tolist(), strict=True):
             counted = waiting.setdefault(grid_id, [0, 0])
             counted[0] += 1
             counted[1] += int(overdue)
@@ -255,8 +256,10 @@ def grid_scoreboard(session: Session, as_of: dt.date, parts: DayParts | None = N
         "overdue_transfers": {g: v[1] for g, v in waiting.items()},
         "open_follow_ups": follow,
     }
+    grid_ids = df["grid_id"].tolist()
+    nan = float("nan")
     for col, by_grid in columns.items():
-        df[col] = df["grid_id"].map(lambda g, by_grid=by_grid: by_grid.get(g, float("nan")))
+        df[col] = [by_grid.get(g, nan) for g in grid_ids]
     counts = [
         "households",
         "residents",

@@ -23,7 +23,7 @@ from dashboard.config import now as config_now
 from dashboard.errors import ValidationError
 from dashboard.roles import CurrentUser
 from db.models import ZONES, Building, Case, Compound, Grid, Household, Resident, ScreeningRound, ZoneChange
-from db.reads import core_rows
+from db.reads import core_rows, driver_rows
 
 ORDER = {"sealed": 0, "controlled": 1, "precaution": 2}
 
@@ -62,7 +62,7 @@ def rule_for(session: Session) -> ZoneRule:
 def building_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
     """Every building's zone on as_of: building_id, compound_id, grid_id, last_case, zone, steps_down_on."""
     rule = rule_for(session)
-    buildings = core_rows(
+    buildings = driver_rows(
         session, select(Building.id, Building.compound_id, Building.grid_id).order_by(Building.id)
     )
     columns = ["building_id", "compound_id", "grid_id", "last_case"]
@@ -70,16 +70,7 @@ def building_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
         return pd.DataFrame(buildings, columns=columns).assign(
             zone=pd.Series(dtype=str), steps_down_on=pd.Series(dtype=object)
         )
-    last_of: dict[int, dt.date] = dict(
-        core_rows(
-            session,
-            select(Household.building_id, func.max(Case.found_on))
-            .join(Resident, Resident.household_id == Household.id)
-            .join(Case, Case.resident_id == Resident.id)
-            .where(Case.found_on <= as_of)
-            .group_by(Household.building_id),
-        )
-    )
+    last_of = _last_cases(session, as_of)
     ids, compound_ids, grid_ids = (list(c) for c in zip(*buildings, strict=True))
     last_case = [last_of.get(b) for b in ids]
     zone, steps = zoned(rule, as_of, ids, last_case, overrides(session, as_of)["building"])
@@ -92,6 +83,20 @@ def building_zones(session: Session, as_of: dt.date) -> pd.DataFrame:
             "zone": zone,
             "steps_down_on": pd.Series(steps, dtype=object),
         }
+    )
+
+
+def _last_cases(session: Session, as_of: dt.date) -> dict[int, dt.date]:
+    """building → the day of its latest case found by as_of (buildings with a case only)."""
+    return dict(
+        core_rows(
+            session,
+            select(Household.building_id, func.max(Case.found_on))
+            .join(Resident, Resident.household_id == Household.id)
+            .join(Case, Case.resident_id == Resident.id)
+            .where(Case.found_on <= as_of)
+            .group_by(Household.building_id),
+        )
     )
 
 
@@ -181,10 +186,26 @@ def strictest(
 
 
 def zone_counts(session: Session, as_of: dt.date, buildings: pd.DataFrame | None = None) -> dict[str, int]:
-    """Buildings per zone on as_of (`buildings`: building_zones(session, as_of) when the caller has it)."""
-    b = building_zones(session, as_of) if buildings is None else buildings
-    counts = b["zone"].value_counts().to_dict() if not b.empty else {}
-    return {z: int(counts.get(z, 0)) for z in ORDER}
+    """Buildings per zone on as_of (`buildings`: building_zones(session, as_of) when the caller has it).
+
+    Without it, only the buildings a case or an announcement concerns are zoned one by one; every
+    other building is in the zone of a building without a case.
+    """
+    if buildings is not None:
+        counts = buildings["zone"].value_counts().to_dict() if not buildings.empty else {}
+        return {z: int(counts.get(z, 0)) for z in ORDER}
+    rule = rule_for(session)
+    last_of = _last_cases(session, as_of)
+    forced = overrides(session, as_of)["building"]
+    ids = sorted(set(last_of) | set(forced))
+    zone, _ = zoned(rule, as_of, ids, [last_of.get(b) for b in ids], forced)
+    out = dict.fromkeys(ORDER, 0)
+    for z in zone:
+        out[z] += 1
+    others = int(session.scalar(select(func.count()).select_from(Building)) or 0) - len(ids)
+    if others > 0:
+        out[rule.zone(None, as_of)] += others
+    return out
 
 
 # --- the countdown, the history, and the announced overrides ---------------------------------

@@ -55,7 +55,7 @@ with left:
             config={"displaylogo": False},
         )
 with right:
-    st.subheader(t("overview.map_title"))
+    st.subheader(t("overview.map_title"), help=t("overview.map_help"))
     settings = config.env()
     assets_mode = maps.effective_assets(settings.assets)
     if assets_mode != settings.assets:

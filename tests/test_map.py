@@ -124,11 +124,24 @@ def test_map_has_every_layer_and_a_legend(world: tuple[Session, dict[str, int]])
 
 
 def test_compact_map_keeps_zones_and_open_entrances_only(world: tuple[Session, dict[str, int]]) -> None:
-    s, _ = world
-    layers = _layers(maps.build_map(maps.map_data(s, D), compact=True))
+    """The overview's map at a glance: both compounds, the open entrance, and of the buildings only
+    those of a sealed or controlled zone (a1 sealed, b1 controlled; b2 in precaution is left out)."""
+    s, ids = world
+    data = maps.map_data(s, D)
+    layers = _layers(maps.build_map(data, compact=True))
     assert "layer_sites" not in layers
     assert len(layers["layer_entrances"].data["features"]) == 1
     assert len(layers["layer_compounds"].data["features"]) == 2
+    shown = {f["id"]: f["properties"]["zone_code"] for f in layers["layer_buildings"].data["features"]}
+    restricted = {
+        b: z
+        for b, z in zip(data.buildings["building_id"], data.buildings["zone"], strict=True)
+        if z != "precaution"
+    }
+    assert shown == restricted
+    assert shown[ids["a1"]] == "sealed" and shown[ids["b1"]] == "controlled" and ids["b2"] not in shown
+    full = _layers(maps.build_map(data))["layer_buildings"].data["features"]
+    assert ids["b2"] in {f["id"] for f in full}
 
 
 def test_zone_colours_follow_the_cases(world: tuple[Session, dict[str, int]]) -> None:
