@@ -197,6 +197,11 @@ def _totals(counts: dict[str, int]) -> dict[str, float]:
     return totals
 
 
+def totals_of(by_grid: pd.DataFrame) -> dict[str, float]:
+    """The totals of a table by grid (round_by_grid's, or round_progress's by_grid)."""
+    return _totals({c: int(by_grid[c].sum()) for c in STATUS_COUNTS})
+
+
 def round_totals(session: Session, round_id: int, as_of: dt.date) -> dict[str, float]:
     """round_progress(...).totals alone, without the per-building breakdown (cheaper)."""
     rnd = get_round(session, round_id)
@@ -219,13 +224,22 @@ def _placed(ids: np.ndarray, rows: list[Any], width: int) -> np.ndarray:
 
 
 @cache
-def _progress_reads(scope: str) -> tuple[Any, Any, Any]:
+def _progress_reads(scope: str, one_grid: bool = False) -> tuple[Any, Any, Any]:
     """round_progress's reads for a round of a scope, built once (bound parameters: _params): the
     buildings with residents in scope, in the tables' order, each with its residents and bedridden;
     and the round's samples (_sample_reads) per building, the building id last. (Three reads: one
-    joining the samples grouped per building to the buildings costs SQLite twice as much.)"""
+    joining the samples grouped per building to the buildings costs SQLite twice as much.)
+
+    one_grid: of the buildings of one grid only (bound grid_id), samples included."""
     T = BuildingTally
     condition = bound_scope(scope)
+    conditions = [] if condition is None else [condition]
+    (plain, plain_building), (odd, odd_building) = _sample_reads()
+    if one_grid:
+        conditions.append(Building.grid_id == bindparam("grid_id"))
+        of_grid = select(Building.id).where(Building.grid_id == bindparam("grid_id"))
+        plain = plain.where(plain_building.in_(of_grid))
+        odd = odd.where(odd_building.in_(of_grid))
     places = (
         select(
             Building.id, Building.grid_id, Grid.number, Compound.name, Building.name, T.residents, T.bedridden
@@ -233,10 +247,9 @@ def _progress_reads(scope: str) -> tuple[Any, Any, Any]:
         .join(T, T.building_id == Building.id)
         .join(Compound, Compound.id == Building.compound_id)
         .outerjoin(Grid, Grid.id == Building.grid_id)
-        .where(T.residents > 0, *([] if condition is None else [condition]))
+        .where(T.residents > 0, *conditions)
         .order_by(Grid.number, Compound.name, Building.name, Building.id)
     )
-    (plain, plain_building), (odd, odd_building) = _sample_reads()
     return (
         places,
         plain.add_columns(plain_building).group_by(plain_building),
@@ -244,12 +257,15 @@ def _progress_reads(scope: str) -> tuple[Any, Any, Any]:
     )
 
 
-def round_progress(session: Session, round_id: int, as_of: dt.date) -> RoundProgress:
-    """Residents, exempt, due, sampled (door to door among them), bedridden and missed per grid and building."""
+def round_progress(
+    session: Session, round_id: int, as_of: dt.date, grid_id: int | None = None
+) -> RoundProgress:
+    """Residents, exempt, due, sampled (door to door among them), bedridden and missed per grid and
+    building: of every grid, or of one grid only (grid_id; its buildings alone are read)."""
     rnd = get_round(session, round_id)
-    params = _params(session, rnd, as_of)
+    params = _params(session, rnd, as_of) | ({} if grid_id is None else {"grid_id": grid_id})
     connection = plain_reads(session)
-    places_read, plain_read, odd_read = _progress_reads(rnd.scope)
+    places_read, plain_read, odd_read = _progress_reads(rnd.scope, grid_id is not None)
     rows = driver_rows(connection, places_read, params)
     if not rows:
         b = _frame(dict.fromkeys(["building_id", "grid_id", "grid", "compound", "building"], []), [])

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from dashboard import screening_reports, tubes
 from dashboard.i18n import code, t
 from dashboard.screening_missed import exempt_residents, missed_residents, why_missed
-from dashboard.screening_progress import round_progress
+from dashboard.screening_progress import round_by_grid, round_progress, totals_of
 from dashboard.screening_rounds import rounds, sampling_sites
 from db.models import Grid, ScreeningRound
 from db.reads import plain_reads
@@ -156,15 +156,15 @@ def site_choices(session: Session) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class ProgressView:
-    """A round's progress as of a day: the four figures, the exemptions sentence, the tables by grid
-    and by building (every grid's) and how many residents are left out of its due (exempt_list
-    lists them)."""
+    """A round's progress as of a day, every grid's: the four figures, the exemptions sentence, the
+    table by grid, how many residents are left out of its due (exempt_list lists them) and the grid
+    with the most residents missed (the one to look at first; None when nobody is missed)."""
 
     kpis: list[dict[str, str]]
     exempt_caption: str
     by_grid: pd.DataFrame = field(repr=False)
-    by_building: pd.DataFrame = field(repr=False)
     exempt_n: int = 0
+    most_missed_grid: int | None = None
 
 
 def exempt_list(
@@ -177,9 +177,10 @@ def exempt_list(
 
 
 def progress_view(session: Session, round_id: int, as_of: dt.date, lang: str) -> ProgressView:
-    """The progress section of a round, every grid's."""
-    p = round_progress(session, round_id, as_of)
-    tot = p.totals
+    """The progress section of a round, every grid's, counted per grid (grid_progress() gives the
+    table by building, of one grid or all)."""
+    by_grid = round_by_grid(session, round_id, as_of)
+    tot = totals_of(by_grid)
     kpis = [
         {"label": t("screening.due", lang=lang), "value": f"{tot['due']:,}"},
         {"label": t("screening.sampled", lang=lang), "value": f"{tot['sampled']:,}"},
@@ -196,29 +197,33 @@ def progress_view(session: Session, round_id: int, as_of: dt.date, lang: str) ->
         door=tot["door"],
         bedridden=tot["bedridden"],
     )
+    placed = by_grid[by_grid["grid_id"] >= 0]  # (-1: the buildings of no grid)
+    most = placed.loc[placed["missed"].idxmax()] if not placed.empty else None
     return ProgressView(
         kpis,
         caption,
-        headed(p.by_grid, BY_GRID_SHOWN, lang),
-        headed(p.by_building, BY_BUILDING_SHOWN, lang),
+        headed(by_grid, BY_GRID_SHOWN, lang),
         int(tot["exempt"]),
+        int(most["grid_id"]) if most is not None and most["missed"] > 0 else None,
     )
 
 
 @dataclass(frozen=True)
 class GridProgress:
-    """A round's progress in one grid: the table by building and how many residents are left out of
-    its due."""
+    """A round's progress by building, of one grid or every grid's, and how many residents of those
+    buildings are left out of its due."""
 
     by_building: pd.DataFrame = field(repr=False)
     exempt_n: int = 0
 
 
-def grid_progress(session: Session, round_id: int, as_of: dt.date, grid_id: int, lang: str) -> GridProgress:
-    """The progress section's table by building of one grid (every grid's is in progress_view)."""
-    b = round_progress(session, round_id, as_of).by_building
-    mine = b[b["grid_id"] == grid_id]
-    return GridProgress(headed(mine, BY_BUILDING_SHOWN, lang), int(mine["exempt"].sum()))
+def grid_progress(
+    session: Session, round_id: int, as_of: dt.date, grid_id: int | None, lang: str
+) -> GridProgress:
+    """The progress section's table by building: of one grid (its buildings alone are read) or, with
+    grid_id None, of every grid."""
+    b = round_progress(session, round_id, as_of, grid_id).by_building
+    return GridProgress(headed(b, BY_BUILDING_SHOWN, lang), int(b["exempt"].sum()))
 
 
 # --- the missed list ------------------------------------------------------------------------

@@ -616,6 +616,23 @@ def test_page_progress_and_missed_list_for_a_grid_leader(page_area: w.World) -> 
     assert "已联系，将来采" in texts(at)
 
 
+def test_page_shows_the_buildings_of_the_grid_with_most_missed_first(page_area: w.World) -> None:
+    """The secretary's table by building opens on the grid with the most residents missed (its
+    buildings alone); every grid's buildings when asked."""
+    at = _section(_page("shuji", "en"), "progress")
+    by_grid = at.dataframe[0].value
+    worst = int(by_grid.loc[by_grid["Missed"].idxmax(), "Grid"])
+    picker = at.selectbox(key="scr_grid_buildings")
+    assert picker.value == page_area.grids[worst]
+    buildings = at.dataframe[1].value
+    assert set(buildings["Grid"]) == {worst}
+    assert int(buildings["Missed"].sum()) == int(by_grid["Missed"].max())
+    picker.select_index(0).run()  # all grids
+    assert not at.exception
+    every = at.dataframe[1].value
+    assert len(every) > len(buildings) and int(every["Missed"].sum()) == int(by_grid["Missed"].sum())
+
+
 def test_page_lists_the_exempt_residents_only_when_asked(page_area: w.World) -> None:
     """The exempt list sits in an expander that reruns the page when opened: it is read and shown
     only then, and its label counts the residents before it is opened."""

@@ -139,6 +139,13 @@ def test_progress_agrees_with_each_residents_status(engine: Engine, area: tuple[
                 # The cheaper reads give the same.
                 assert screening.round_totals(s, round_id, as_of) == p.totals
                 pd.testing.assert_frame_equal(screening.round_by_grid(s, round_id, as_of), p.by_grid)
+                # One grid's progress reads its buildings alone: the same rows as in the whole.
+                for grid_id in world.grids.values():
+                    one = screening.round_progress(s, round_id, as_of, grid_id)
+                    mine = p.by_building[p.by_building["grid_id"] == grid_id].reset_index(drop=True)
+                    pd.testing.assert_frame_equal(one.by_building, mine, check_dtype=False)
+                    row = p.by_grid[p.by_grid["grid_id"] == grid_id].reset_index(drop=True)
+                    pd.testing.assert_frame_equal(one.by_grid.reset_index(drop=True), row, check_dtype=False)
     assert round_ids[0] == world.round_id
 
 
@@ -192,12 +199,18 @@ def test_the_progress_section_of_one_grid(engine: Engine, area: tuple[w.World, l
     world, _ = area
     with Session(engine) as s:
         view = screening_views.progress_view(s, world.round_id, w.TODAY, "en")
+        every = screening_views.grid_progress(s, world.round_id, w.TODAY, None, "en")
         one = screening_views.grid_progress(s, world.round_id, w.TODAY, world.grids[1], "en")
         every_exempt = screening_views.exempt_list(s, world.round_id, w.TODAY, None, "en")
         one_exempt = screening_views.exempt_list(s, world.round_id, w.TODAY, world.grids[1], "en")
     assert [k["value"] for k in view.kpis] == ["21", "17", "81.0%", "4"]
-    assert len(view.by_building) == 5 and len(one.by_building) == 3
-    assert one.by_building.columns.tolist() == view.by_building.columns.tolist()
+    assert len(every.by_building) == 5 and len(one.by_building) == 3
+    assert one.by_building.columns.tolist() == every.by_building.columns.tolist()
+    assert every.exempt_n == view.exempt_n == 3
+    missed = {g: int(m) for g, m in zip(view.by_grid.iloc[:, 0], view.by_grid["Missed"], strict=True)}
+    assert view.most_missed_grid in world.grids.values()
+    number = {v: int(k) for k, v in world.grids.items()}[view.most_missed_grid]
+    assert missed[number] == max(missed[g] for g in missed if g)
     assert one_exempt["name"].tolist() == ["李五", "王八"] and one.exempt_n == 2
     assert every_exempt["grid_id"].tolist() == [world.grids[1], world.grids[1], world.grids[2]]
     assert view.exempt_n == 3 and sorted(every_exempt["reason"]) == ["Away", "In quarantine", "Transferred"]

@@ -36,18 +36,23 @@ def pick_round(choices: screening_views.Pickers, kind: str | None = None) -> int
     return st.selectbox(t("screening.round"), ids, format_func=choices.labels.get, key=f"scr_round_{kind}")
 
 
-def pick_grid(ctx: Ctx, choices: screening_views.Pickers) -> int | None:
-    """A grid leader works on their grid; others choose one grid or all."""
+def pick_grid(
+    ctx: Ctx, choices: screening_views.Pickers, first: int | None = None, key: str = "scr_grid"
+) -> int | None:
+    """A grid leader works on their grid; others choose one grid or all (`first` shown first: all
+    when None)."""
     user = ctx.user
     if user.role == "grid_leader":
         st.caption(t("screening.your_grid", n=user.grid_number or ""))
         return user.grid_id
     names = choices.grids
+    options = [None, *names]
     return st.selectbox(
         t("common.grid"),
-        [None, *names],
+        options,
+        index=options.index(first) if first in names else 0,
         format_func=lambda x: t("common.all") if x is None else names[x],
-        key="scr_grid",
+        key=key,
     )
 
 

@@ -1,5 +1,6 @@
-"""Progress of a round: due, sampled, coverage and missed, the exemptions, the tables by grid and
-by building, and the residents left out of the round's due."""
+"""Progress of a round: due, sampled, coverage and missed, the exemptions, the table by grid, the
+table by building of one grid (the one with the most missed first) or all, and the residents left
+out of the round's due."""
 
 from __future__ import annotations
 
@@ -25,13 +26,10 @@ def render(ctx: Ctx) -> None:
     config = progress_config()
     st.subheader(t("screening.by_grid"))
     st.dataframe(view.by_grid, hide_index=True, width="stretch", column_config=config)
-    st.subheader(t("screening.by_building"))
-    grid_id = pick_grid(ctx, choices)
-    shown = (
-        view
-        if grid_id is None
-        else ui.cached(screening_views.grid_progress, round_id, ctx.day, grid_id, ctx.lang)
-    )
+    st.subheader(t("screening.by_building"), help=t("screening.by_building_help"))
+    # The grid with the most residents missed comes up first; every grid's buildings on demand.
+    grid_id = pick_grid(ctx, choices, first=view.most_missed_grid, key="scr_grid_buildings")
+    shown = ui.cached(screening_views.grid_progress, round_id, ctx.day, grid_id, ctx.lang)
     st.dataframe(shown.by_building, hide_index=True, width="stretch", column_config=config)
     # The list is read only while the expander is open (it reruns the page when opened or closed).
     box = st.expander(t("screening.exempt_list", n=shown.exempt_n), key="scr_exempt_open", on_change="rerun")
