@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from dashboard import zones
 from dashboard.overview_coverage import (
     _screening_counts,
-    _supply_units,
     current_batch,
     day_round,
     residents_by_grid,
@@ -117,7 +116,7 @@ def kpis(session: Session, as_of: dt.date, parts: DayParts | None = None) -> Kpi
             in_scope, exempt, sampled = _screening_counts(session, rnd, as_of, by_grid=False)[None]
             due = in_scope - exempt
         if batch is not None:
-            total = _supply_units(session, batch, as_of, None)
+            total = supply_by_grid(session, as_of)
             entitled, reached = int(total["entitled"].sum()), int(total["reached"].sum())
         zone_count = zones.zone_counts(session, as_of)
         queue = transfer_queue(session, as_of)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard import zones
+from dashboard import supply_batches, supply_coverage, zones
 from dashboard.config import end_of
 from dashboard.overview_figures import _frame
 from db.models import (
@@ -23,8 +23,6 @@ from db.models import (
     Building,
     BuildingTally,
     Compound,
-    Delivery,
-    DeliveryTally,
     Grid,
     Household,
     MissedFollowUp,
@@ -237,6 +235,8 @@ def missed_residents(session: Session, as_of: dt.date) -> pd.DataFrame:
 
 
 # --- supplies -----------------------------------------------------------------------------------
+# The current batch and its coverage are the supplies page's own (dashboard/supply_batches.py,
+# supply_coverage.py): one definition of who is owed and who was reached, on every page.
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,10 @@ class BatchRef:
 
 
 def current_batch(session: Session, as_of: dt.date) -> BatchRef | None:
-    """The latest batch released or dated on or before as_of."""
+    """The batch being handed out as of a day: the latest released by its end (supplies.current_batch)."""
+    batch_id = supply_batches.current_batch(session, as_of)
+    if batch_id is None:
+        return None
     row = session.execute(
         select(
             SupplyBatch.id,
@@ -261,190 +264,74 @@ def current_batch(session: Session, as_of: dt.date) -> BatchRef | None:
             SupplyBatch.rule,
             SupplyBatch.large_threshold,
             SupplyBatch.large_portions,
-        )
-        .where(or_(SupplyBatch.date <= as_of, SupplyBatch.released_at <= end_of(as_of)))
-        .order_by(SupplyBatch.date.desc(), SupplyBatch.id.desc())
-        .limit(1)
-    ).first()
-    return BatchRef(*row) if row else None
+        ).where(SupplyBatch.id == batch_id)
+    ).one()
+    return BatchRef(*row)
 
 
-def _delivered_join(batch: BatchRef, as_of: dt.date) -> Any:
-    return and_(
-        Delivery.batch_id == batch.batch_id,
-        Delivery.household_id == Household.id,
-        Delivery.status == "delivered",
-        Delivery.at <= end_of(as_of),
-    )
-
-
-def _portions(batch: BatchRef) -> Any:
-    if batch.rule == "large_household":
-        return case((Household.size >= batch.large_threshold, batch.large_portions), else_=1)
-    return literal(1)
-
-
-def _reached_households(
-    batch: BatchRef, as_of: dt.date, keys: list[Any], grouped: Any
-) -> dict[Any, list[int]]:
-    """Households a batch (one household each, not per door) reached by the end of a day and the
-    portions the rule gives them, per key (keys and grouped: _supply_units' key and reading per key).
-
-    The households come from the delivery tally (db/tallies_deliveries.py: one delivery row per
-    household); under the large-household rule the large households among them, which get
-    large_portions instead of one, are read one by one (a few, through the index on size, first).
-    """
-    T = DeliveryTally
-    reached = grouped(
-        select(*keys, func.sum(T.households))
-        .select_from(T)
-        .where(T.batch_id == batch.batch_id, T.status == "delivered", T.day <= as_of),
-        T.building_id,
-    )
-    extra: dict[Any, list[int]] = {}
-    if batch.rule == "large_household" and batch.large_portions != 1:
-        large = (
-            select(Household.id, Household.building_id)
-            .where(Household.size >= batch.large_threshold)
-            .cte("large")
-            .prefix_with("MATERIALIZED")
-        )
-        extra = grouped(
-            select(*keys, func.count(large.c.id))
-            .select_from(large)
-            .join(
-                Delivery,
-                and_(
-                    Delivery.household_id == large.c.id,
-                    Delivery.batch_id == batch.batch_id,
-                    Delivery.status == "delivered",
-                    Delivery.at <= end_of(as_of),
-                ),
-            ),
-            large.c.building_id,
-        )
-    more = batch.large_portions - 1
-    return {k: [n, n + more * extra.get(k, [0])[0]] for k, (n,) in reached.items() if n}
-
-
-def _supply_units(
-    session: Session, batch: BatchRef, as_of: dt.date, key: Any | None, *where: Any
-) -> pd.DataFrame:
-    """Entitled units (doors or households), how many were reached, and portions, per key (or in total
-    when key is None: one row, key None).
-
-    Two grouped reads: the units from the households, the reached ones from the batch's deliveries
-    (at most one per household) with their households.
-    """
-    keys = [key] if key is not None else []
-    placed = bool(keys or where)
-
-    def grouped(stmt: Any, building_id: Any) -> dict[Any, list[int]]:
-        if placed:
-            stmt = stmt.join(Building, Building.id == building_id).where(*where)
-        return _grouped(session, stmt, key)
-
-    if batch.rule == "per_door":
-        doors = select(Household.building_id, Household.door).distinct().subquery()
-        units = grouped(select(*keys, func.count()).select_from(doors), doors.c.building_id)
-        served = (
-            select(Household.building_id, Household.door)
-            .select_from(Delivery)
-            .join(Household, _delivered_join(batch, as_of))
-            .distinct()
-            .subquery()
-        )
-        reached = grouped(select(*keys, func.count()).select_from(served), served.c.building_id)
-        units = {k: [n, n] for k, (n,) in units.items()}
-        reached = {k: [n, n] for k, (n,) in reached.items()}
-    else:
-        portions = _portions(batch)
-        units = grouped(
-            select(*keys, func.count(Household.id), func.sum(portions)).select_from(Household),
-            Household.building_id,
-        )
-        reached = _reached_households(batch, as_of, keys, grouped)
-    rows = []
-    for k, (entitled, due) in units.items():
-        got, got_portions = reached.get(k, [0, 0])
-        rows.append((k, entitled, got, due, got_portions))
-    df = _frame(rows, ["key", "entitled", "reached", "portions_due", "portions_reached"])
-    for col in ("entitled", "reached", "portions_due", "portions_reached"):
-        df[col] = df[col].fillna(0).astype(int)
-    return df
+SUPPLY_COLUMNS = ["grid_id", "entitled", "reached", "portions_due", "portions_reached", "coverage"]
 
 
 def supply_by_grid(session: Session, as_of: dt.date) -> pd.DataFrame:
-    """Coverage of the current batch per grid: grid_id, entitled, reached, portions_due, coverage."""
-    columns = ["grid_id", "entitled", "reached", "portions_due", "portions_reached", "coverage"]
+    """Coverage of the current batch per grid (supplies.coverage): grid_id, entitled, reached,
+    portions_due, portions_reached, coverage (households, or doors under the per-door rule)."""
     batch = current_batch(session, as_of)
     if batch is None:
-        return pd.DataFrame(columns=columns)
-    df = _supply_units(session, batch, as_of, Building.grid_id).rename(columns={"key": "grid_id"})
+        return pd.DataFrame(columns=SUPPLY_COLUMNS)
+    return _supply_frame(supply_coverage.coverage(session, batch.batch_id, as_of, "grid"))
+
+
+def _supply_frame(cov: pd.DataFrame) -> pd.DataFrame:
+    df = cov.rename(
+        columns={
+            "households_entitled": "entitled",
+            "households_reached": "reached",
+            "portions_needed": "portions_due",
+            "portions_delivered": "portions_reached",
+        }
+    )
     df["coverage"] = [
         r / e if e else float("nan") for r, e in zip(df["reached"], df["entitled"], strict=True)
     ]
-    return df[columns]
+    return df[SUPPLY_COLUMNS].reset_index(drop=True)
 
 
 def batch_coverage_of_building(
     session: Session, as_of: dt.date, building_id: int
 ) -> tuple[str | None, int, int]:
-    """(current batch name, entitled units, reached units) for one building."""
+    """(current batch name, entitled units, reached units) for one building (supplies.coverage)."""
     batch = current_batch(session, as_of)
     if batch is None:
         return None, 0, 0
-    df = _supply_units(session, batch, as_of, Building.id, Building.id == building_id)
-    if df.empty:
-        return batch.name, 0, 0
-    return batch.name, int(df["entitled"].sum()), int(df["reached"].sum())
+    cov = supply_coverage.coverage(session, batch.batch_id, as_of, "building")
+    mine = cov[cov["building_id"] == building_id]
+    return batch.name, int(mine["households_entitled"].sum()), int(mine["households_reached"].sum())
+
+
+WITHOUT_BATCH_COLUMNS = [
+    "grid_id",
+    "grid",
+    "compound",
+    "building",
+    "door",
+    "room",
+    "head_name",
+    "size",
+    "portions",
+]
 
 
 def households_without_batch(session: Session, as_of: dt.date) -> pd.DataFrame:
-    """Households (doors, under the per-door rule) the current batch has not reached.
+    """The owed households (one per door under the per-door rule) the current batch has not reached
+    (supplies.not_reached), in grid, compound, building and room order.
 
-    Columns: grid_id, grid, compound, building, door, room, head_name, size, portions.
+    Columns: grid_id, grid (its number), compound, building, door, room, head_name, size, portions.
     """
-    columns = ["grid_id", "grid", "compound", "building", "door", "room", "head_name", "size", "portions"]
     batch = current_batch(session, as_of)
     if batch is None:
-        return pd.DataFrame(columns=columns)
-    base = (
-        select(Household.building_id, Household.door)
-        .select_from(Household)
-        .join(Delivery, _delivered_join(batch, as_of))
-    )
-    place = (Building.grid_id, Grid.number, Compound.name, Building.name, Household.door)
-    joins = (
-        select()
-        .select_from(Household)
-        .join(Building, Building.id == Household.building_id)
-        .join(Compound, Compound.id == Building.compound_id)
-        .outerjoin(Grid, Grid.id == Building.grid_id)
-    )
-    if batch.rule == "per_door":
-        served = base.subquery()
-        rows = session.execute(
-            joins.add_columns(
-                *place,
-                literal(""),
-                func.min(Household.head_name),
-                func.sum(Household.size),
-                literal(1),
-            )
-            .outerjoin(
-                served,
-                and_(served.c.building_id == Household.building_id, served.c.door == Household.door),
-            )
-            .where(served.c.building_id.is_(None))
-            .group_by(*place)
-            .order_by(Grid.number, Compound.name, Building.name, Household.door)
-        ).all()
-    else:
-        rows = session.execute(
-            joins.add_columns(*place, Household.room, Household.head_name, Household.size, _portions(batch))
-            .outerjoin(Delivery, _delivered_join(batch, as_of))
-            .where(Delivery.id.is_(None))
-            .order_by(Grid.number, Compound.name, Building.name, Household.room)
-        ).all()
-    return _frame(rows, columns)
+        return pd.DataFrame(columns=WITHOUT_BATCH_COLUMNS)
+    df = supply_coverage.not_reached(session, batch.batch_id, as_of)
+    numbers = dict(session.execute(select(Grid.id, Grid.number)).all())
+    df["grid"] = [numbers.get(g) for g in df["grid_id"]]
+    df = df.sort_values(["grid", "compound", "building", "room"], kind="stable", na_position="last")
+    return df[WITHOUT_BATCH_COLUMNS].reset_index(drop=True)

@@ -182,7 +182,14 @@ def build_world(s: Session) -> dict[str, int]:
             )
     s.add(MissedFollowUp(round_id=round2.id, resident_id=r[5].id, outcome="will_come", at=at(D, 11)))
 
-    batch1 = SupplyBatch(name="第一批", date=dt.date(2022, 4, 2), source="government", rule="per_door")
+    # Each batch released (handed out from) on its day at 08:00, as the supplies page does.
+    batch1 = SupplyBatch(
+        name="第一批",
+        date=dt.date(2022, 4, 2),
+        source="government",
+        rule="per_door",
+        released_at=at(dt.date(2022, 4, 2), 8),
+    )
     batch2 = SupplyBatch(
         name="第二批",
         date=dt.date(2022, 4, 8),
@@ -190,13 +197,21 @@ def build_world(s: Session) -> dict[str, int]:
         rule="large_household",
         large_threshold=6,
         large_portions=2,
+        released_at=at(dt.date(2022, 4, 8), 8),
     )
-    batch3 = SupplyBatch(name="第三批", date=dt.date(2022, 4, 12), source="street", rule="per_household")
+    batch3 = SupplyBatch(
+        name="第三批",
+        date=dt.date(2022, 4, 12),
+        source="street",
+        rule="per_household",
+        released_at=at(dt.date(2022, 4, 12), 8),
+    )
     s.add_all([batch1, batch2, batch3])
     s.flush()
     s.add_all(
         [
-            Delivery(batch_id=batch1.id, household_id=h2.id, portions=1, at=at(dt.date(2022, 4, 3), 10)),
+            # Per door: the door's portion is recorded against its first household (supplies.py).
+            Delivery(batch_id=batch1.id, household_id=h1.id, portions=1, at=at(dt.date(2022, 4, 3), 10)),
             Delivery(batch_id=batch2.id, household_id=h1.id, portions=1, at=at(dt.date(2022, 4, 8), 10)),
             Delivery(batch_id=batch2.id, household_id=h2.id, portions=2, at=at(dt.date(2022, 4, 9), 10)),
             Delivery(

@@ -75,6 +75,38 @@ def test_the_summary_tile_counts_as_the_table(seeded: Session) -> None:
     assert summary.portions_delivered == table["portions_delivered"].sum()
 
 
+@pytest.mark.parametrize("as_of", [TODAY, dt.date(2022, 4, 20), dt.date(2022, 4, 6)])
+def test_the_overview_counts_the_batch_as_the_supplies_page(seeded: Session, as_of: dt.date) -> None:
+    """The overview's supply tile, its figures by grid, its list of households not reached and a
+    building's details are the supplies page's own (one batch, one rule of who is owed)."""
+    from dashboard import overview, overview_board
+
+    batch_id = supplies.current_batch(seeded, as_of)
+    summary = supplies.supply_summary(seeded, as_of)
+    table = supplies.coverage(seeded, batch_id, as_of, "grid")
+    for k in (overview_board.kpis(seeded, as_of), overview_board.day_view(seeded, as_of).kpis):
+        assert (k.batch_name, k.supply_entitled, k.supply_reached) == (
+            summary.batch_name,
+            summary.households_entitled,
+            summary.households_reached,
+        )
+    by_grid = overview.supply_by_grid(seeded, as_of)
+    assert by_grid["grid_id"].tolist() == table["grid_id"].tolist()
+    assert by_grid[["entitled", "reached", "portions_due", "portions_reached"]].values.tolist() == (
+        table[
+            ["households_entitled", "households_reached", "portions_needed", "portions_delivered"]
+        ].values.tolist()
+    )
+    without = overview.households_without_batch(seeded, as_of)
+    assert len(without) == int(table["households_entitled"].sum() - table["households_reached"].sum())
+    building = supplies.coverage(seeded, batch_id, as_of, "building").iloc[0]
+    assert overview.batch_coverage_of_building(seeded, as_of, int(building["building_id"])) == (
+        summary.batch_name,
+        int(building["households_entitled"]),
+        int(building["households_reached"]),
+    )
+
+
 def test_the_coverage_section_counts_and_lists_the_households_not_reached(seeded: Session) -> None:
     batch_id = supplies.current_batch(seeded, TODAY)
     every = supplies.not_reached(seeded, batch_id, TODAY)
