@@ -24,7 +24,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from db import tallies_deliveries, tallies_households
-from db.tally_sql import changed, drop_triggers, pg_function, pg_trigger
+from db.tally_sql import changed, create_triggers, drop_triggers, pg_function, pg_trigger
 
 # The tallies by part: the screening ones here (building_tally, round_tally), the delivery tally in
 # db/tallies_deliveries.py, the household tally in db/tallies_households.py. Each migration installs
@@ -269,9 +269,7 @@ def _postgresql_triggers() -> list[str]:
 def install(connection: Connection, parts: tuple[str, ...] = PARTS) -> None:
     """Create the triggers of the tallies of parts (after drop(), or on a database that has none)."""
     if "screening" in parts:
-        pg = connection.dialect.name == "postgresql"
-        for sql in _postgresql_triggers() if pg else _sqlite_triggers():
-            connection.exec_driver_sql(sql)
+        create_triggers(connection, _sqlite_triggers, _postgresql_triggers)
     if "deliveries" in parts:
         tallies_deliveries.install(connection)
     if "households" in parts:

@@ -14,7 +14,7 @@ from __future__ import annotations
 # ruff: noqa: S608 - the SQL below is assembled from this module's constants only, never from input
 from sqlalchemy import Connection
 
-from db.tally_sql import changed, drop_triggers, pg_function, pg_trigger
+from db.tally_sql import changed, create_triggers, drop_triggers, pg_function, pg_trigger
 
 TRIGGERS = {
     "household": (
@@ -92,9 +92,7 @@ def _postgresql_triggers() -> list[str]:
 
 def install(connection: Connection) -> None:
     """Create the triggers."""
-    pg = connection.dialect.name == "postgresql"
-    for sql in _postgresql_triggers() if pg else _sqlite_triggers():
-        connection.exec_driver_sql(sql)
+    create_triggers(connection, _sqlite_triggers, _postgresql_triggers)
 
 
 def drop(connection: Connection) -> None:

@@ -5,6 +5,8 @@ dropping a set of triggers on either database."""
 from __future__ import annotations
 
 # ruff: noqa: S608 - the SQL below is assembled from the trigger modules' constants only
+from collections.abc import Callable
+
 from sqlalchemy import Connection
 
 
@@ -25,6 +27,15 @@ def changed(columns: tuple[str, ...], side: str) -> str:
     """The rows of an UPDATE's old (side "o") or new ("n") transition table whose counted columns changed."""
     differs = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in columns)
     return f"(SELECT {side}.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {differs})"
+
+
+def create_triggers(
+    connection: Connection, sqlite: Callable[[], list[str]], postgresql: Callable[[], list[str]]
+) -> None:
+    """Run the CREATE statements of a tally's triggers for the connection's database."""
+    pg = connection.dialect.name == "postgresql"
+    for sql in postgresql() if pg else sqlite():
+        connection.exec_driver_sql(sql)
 
 
 def drop_triggers(connection: Connection, triggers: dict[str, tuple[str, ...]]) -> None:
